@@ -1,0 +1,64 @@
+# tessera_module(NAME DEPS ...): builds src/NAME/ into the static library tessera_NAME and, when
+# tests/NAME/ holds *_test.cpp files, the GoogleTest executable test_NAME (ctest label NAME).
+# Files named *_opencv.cpp, *_dcmtk.cpp and *_cuda.cpp / *.cu join only when that option is on,
+# so a GPU machine without OpenCV/DCMTK dev packages still builds everything else.
+function(tessera_filter_optional out_var)
+  set(files ${ARGN})
+  if(NOT TESSERA_WITH_OPENCV)
+    list(FILTER files EXCLUDE REGEX "_opencv(_test)?\\.cpp$")
+  endif()
+  if(NOT TESSERA_WITH_DCMTK)
+    list(FILTER files EXCLUDE REGEX "_dcmtk(_test)?\\.cpp$")
+  endif()
+  if(NOT TESSERA_WITH_CUDA)
+    list(FILTER files EXCLUDE REGEX "(_cuda(_test)?\\.cpp|\\.cu)$")
+  endif()
+  set(${out_var} ${files} PARENT_SCOPE)
+endfunction()
+
+function(tessera_module name)
+  cmake_parse_arguments(M "" "" "DEPS" ${ARGN})
+  file(GLOB_RECURSE srcs CONFIGURE_DEPENDS
+       "${PROJECT_SOURCE_DIR}/src/${name}/*.cpp" "${PROJECT_SOURCE_DIR}/src/${name}/*.cu")
+  tessera_filter_optional(srcs ${srcs})
+  list(FILTER srcs EXCLUDE REGEX "src/core/logging\\.cpp$")  # built apart: see tessera_log
+  if(NOT srcs)
+    set(srcs "${PROJECT_SOURCE_DIR}/cmake/pch_anchor.cpp")  # header-only so far
+  endif()
+  set(target tessera_${name})
+  add_library(${target} STATIC ${srcs})
+  target_include_directories(${target} PUBLIC "${PROJECT_SOURCE_DIR}/include")
+  target_link_libraries(${target} PUBLIC ${TORCH_LIBRARIES} ${M_DEPS})
+  target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra>)
+  target_compile_definitions(${target} PUBLIC
+    TESSERA_VERSION="${PROJECT_VERSION}"
+    TESSERA_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    $<$<BOOL:${TESSERA_WITH_CUDA}>:TESSERA_WITH_CUDA=1>
+    $<$<BOOL:${TESSERA_WITH_OPENCV}>:TESSERA_WITH_OPENCV=1>
+    $<$<BOOL:${TESSERA_WITH_DCMTK}>:TESSERA_WITH_DCMTK=1>)
+  if(TESSERA_WITH_OPENCV AND name MATCHES "^(io|ops|data|core)$")
+    target_link_libraries(${target} PUBLIC opencv_core opencv_imgproc opencv_imgcodecs)
+  endif()
+  if(TESSERA_WITH_DCMTK AND name MATCHES "^(io|core)$")
+    target_link_libraries(${target} PUBLIC DCMTK::dcmdata DCMTK::dcmimgle DCMTK::dcmimage
+      DCMTK::dcmjpeg DCMTK::dcmjpls DCMTK::ofstd DCMTK::oflog)
+  endif()
+  target_precompile_headers(${target} REUSE_FROM tessera_pch)
+
+  if(TESSERA_BUILD_TESTS AND IS_DIRECTORY "${PROJECT_SOURCE_DIR}/tests/${name}")
+    file(GLOB tests CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/${name}/*_test.cpp")
+    tessera_filter_optional(tests ${tests})
+    if(tests)
+      add_executable(test_${name} ${tests})
+      target_link_libraries(test_${name} PRIVATE ${target} GTest::gtest GTest::gtest_main)
+      target_include_directories(test_${name} PRIVATE "${PROJECT_SOURCE_DIR}/tests")
+      target_compile_definitions(test_${name} PRIVATE
+        TESSERA_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
+        TESSERA_BINARY_DIR="${PROJECT_BINARY_DIR}"
+        TESSERA_PYTHON_EXE="${TESSERA_PYTHON}")
+      target_precompile_headers(test_${name} REUSE_FROM tessera_pch)
+      gtest_discover_tests(test_${name} DISCOVERY_MODE PRE_TEST
+        WORKING_DIRECTORY "${PROJECT_BINARY_DIR}" PROPERTIES LABELS "${name}")
+    endif()
+  endif()
+endfunction()
