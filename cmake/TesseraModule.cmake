@@ -53,7 +53,7 @@ function(tessera_module name)
       target_link_libraries(test_${name} PRIVATE ${target} GTest::gtest GTest::gtest_main)
       target_include_directories(test_${name} PRIVATE "${PROJECT_SOURCE_DIR}/tests")
       target_compile_definitions(test_${name} PRIVATE
-        TESSERA_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
+        TESSERA_TEST_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures"
         TESSERA_BINARY_DIR="${PROJECT_BINARY_DIR}"
         TESSERA_PYTHON_EXE="${TESSERA_PYTHON}")
       target_precompile_headers(test_${name} REUSE_FROM tessera_pch)

@@ -1,0 +1,48 @@
+#pragma once
+// The whole configuration of a run: one YAML file with these sections. Unknown sections and
+// keys are errors; every value is validated where it is declared.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tessera/core/config/data.h"
+#include "tessera/core/config/eval.h"
+#include "tessera/core/config/model.h"
+#include "tessera/core/config/optim.h"
+#include "tessera/core/config/runtime.h"
+#include "tessera/core/config/train.h"
+
+namespace tessera::config {
+
+struct ExperimentConfig {
+  RuntimeConfig runtime;
+  DataConfig data;
+  ModelConfig model;
+  OptimConfig optim;
+  TrainConfig train;
+  EvalConfig eval;
+
+  template <class V>
+  void visit(V& v) {
+    v.field("runtime", runtime);
+    v.field("data", data);
+    v.field("model", model);
+    v.field("optim", optim);
+    v.field("train", train);
+    v.field("eval", eval);
+  }
+  void validate(const SectionChecker&) const {}
+};
+
+// Parses YAML text; `file_name` only labels error messages. Relative data paths stay as written.
+ExperimentConfig parse_config(const std::string& text, const std::string& file_name,
+                              const std::vector<std::string>& overrides = {});
+
+// Reads a config file (UserError naming it when unreadable). When runtime.name is empty it
+// becomes the file's stem.
+ExperimentConfig load_config(const std::filesystem::path& path, const std::vector<std::string>& overrides = {});
+
+// The resolved config (every default filled in) as YAML; parse_config(to_yaml(c)) == c.
+std::string to_yaml(const ExperimentConfig& config);
+
+}  // namespace tessera::config

@@ -1,0 +1,162 @@
+#pragma once
+// Typed, validated configuration from YAML.
+//
+// Each section is a plain struct that lists its fields once, in a `visit` member:
+//
+//   struct OptimConfig {
+//     std::string name = "adamw";
+//     double lr = 1e-3;
+//     template <class V> void visit(V& v) { v.field("name", name); v.field("lr", lr); }
+//     void validate(const SectionChecker& c) const { c.one_of("name", name, {"sgd", "adamw"}); c.positive("lr", lr); }
+//   };
+//
+// The same field list drives reading (SectionReader: defaults kept for absent keys, unknown keys
+// rejected with a "did you mean" suggestion, type errors with file:line:col and the key path) and
+// writing the resolved config (SectionWriter). Nested structs with their own `visit` become
+// nested YAML maps.
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tessera/core/error.h"
+
+namespace tessera::config {
+
+// A configuration problem; the message already holds "<where>: <key.path>: <problem>".
+class ConfigError : public UserError {
+ public:
+  using UserError::UserError;
+};
+
+// Where the YAML came from: the file name for messages, and which key paths were set on the
+// command line (their errors point at "--set key=value" instead of a line in the file).
+struct Source {
+  std::string file;
+  std::map<std::string, std::string> overrides;  // key path -> the --set argument
+};
+
+// Closest candidate by edit distance, or "" when nothing is close enough to suggest.
+std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+
+// Checks values of one section, reporting errors at the key's location.
+class SectionChecker {
+ public:
+  SectionChecker(const YAML::Node& node, std::string path, std::shared_ptr<const Source> source);
+
+  [[noreturn]] void fail(const std::string& key, const std::string& problem) const;
+  // Like fail(), but points at the offending value rather than its key.
+  [[noreturn]] void fail_at(const YAML::Node& value, const std::string& key, const std::string& problem) const;
+  std::string location(const std::string& key) const;  // "file:line:col" or "--set a.b=c"
+  std::string key_path(const std::string& key) const;
+
+  void positive(const std::string& key, double value) const;
+  void non_negative(const std::string& key, double value) const;
+  void in_range(const std::string& key, double value, double low, double high) const;
+  void one_of(const std::string& key, const std::string& value, const std::vector<std::string>& allowed) const;
+
+ protected:
+  YAML::Node node_;
+  std::string path_;
+  std::shared_ptr<const Source> source_;
+};
+
+// A height x width pair, written either as one number (square) or as [height, width].
+struct Size2 {
+  int height = 0;
+  int width = 0;
+  bool operator==(const Size2&) const = default;
+};
+
+// Per-class loss weights: "balanced" (inverse class frequency) or an explicit list.
+struct ClassWeights {
+  bool balanced = false;
+  std::vector<double> values;
+};
+
+namespace detail {
+// Converts a scalar/sequence node; returns an empty string on success, else what was expected.
+std::string convert(const YAML::Node& node, std::string& out);
+std::string convert(const YAML::Node& node, bool& out);
+std::string convert(const YAML::Node& node, int& out);
+std::string convert(const YAML::Node& node, std::int64_t& out);
+std::string convert(const YAML::Node& node, std::uint64_t& out);
+std::string convert(const YAML::Node& node, double& out);
+std::string convert(const YAML::Node& node, std::vector<double>& out);
+std::string convert(const YAML::Node& node, std::vector<std::string>& out);
+std::string convert(const YAML::Node& node, Size2& out);
+std::string convert(const YAML::Node& node, ClassWeights& out);
+void emit(YAML::Emitter& out, const Size2& value);
+void emit(YAML::Emitter& out, const ClassWeights& value);
+void emit(YAML::Emitter& out, const std::vector<double>& value);
+void emit(YAML::Emitter& out, const std::vector<std::string>& value);
+template <class T>
+void emit(YAML::Emitter& out, const T& value) { out << value; }
+}  // namespace detail
+
+// Reads one YAML map into a struct through its `visit`.
+class SectionReader : public SectionChecker {
+ public:
+  using SectionChecker::SectionChecker;
+
+  template <class T>
+  void field(const std::string& key, T& value) {
+    seen_.insert(key);
+    const YAML::Node child = node_[key];
+    if (!child.IsDefined() || child.IsNull()) return;  // absent: keep the default
+    if constexpr (requires { value.visit(*this); }) {
+      read_section(child, key, value);
+    } else {
+      const std::string expected = detail::convert(child, value);
+      if (!expected.empty()) fail_at(child, key, "expected " + expected + ", got '" + describe(child) + "'");
+    }
+  }
+
+  // Rejects keys that no `field` call asked for.
+  void reject_unknown_keys() const;
+
+  template <class T>
+  void read_section(const YAML::Node& child, const std::string& key, T& value) {
+    if (!child.IsMap()) fail(key, "expected a map of settings, got '" + describe(child) + "'");
+    SectionReader nested(child, key_path(key), source_);
+    value.visit(nested);
+    nested.reject_unknown_keys();
+    value.validate(nested);
+  }
+
+ private:
+  static std::string describe(const YAML::Node& node);
+  std::set<std::string> seen_;
+};
+
+// Writes a struct through its `visit` as a YAML map (the resolved config).
+class SectionWriter {
+ public:
+  explicit SectionWriter(YAML::Emitter& out) : out_(out) {}
+  template <class T>
+  void field(const std::string& key, const T& value) {
+    out_ << YAML::Key << key << YAML::Value;
+    if constexpr (requires(T& t) { t.visit(*this); }) {
+      T copy = value;  // visit() takes its fields by reference, as the reader needs
+      out_ << YAML::BeginMap;
+      copy.visit(*this);
+      out_ << YAML::EndMap;
+    } else {
+      detail::emit(out_, value);
+    }
+  }
+
+ private:
+  YAML::Emitter& out_;
+};
+
+// Loads YAML text, applies `--set key.path=value` overrides (values parsed as YAML, so lists and
+// numbers work), and returns the root map. Errors name the file and position.
+YAML::Node load_yaml(const std::string& text, const std::string& file_name,
+                     const std::vector<std::string>& overrides, Source& source);
+
+}  // namespace tessera::config

@@ -1,0 +1,122 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tessera/core/atomic_file.h"
+#include "tessera/core/config/experiment.h"
+
+namespace tessera::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string error_of(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  try {
+    parse_config(yaml, "test.yaml", overrides);
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  return "(no error)";
+}
+
+TEST(Config, DefaultsWhenEmpty) {
+  const ExperimentConfig config = parse_config("", "empty.yaml");
+  EXPECT_EQ(config.runtime.device, "auto");
+  EXPECT_EQ(config.optim.name, "adamw");
+  EXPECT_EQ(config.data.crop, (Size2{224, 224}));
+  EXPECT_EQ(config.train.epochs, 10);
+}
+
+TEST(Config, ReadsEveryKindOfField) {
+  const ExperimentConfig config = parse_config(R"(
+runtime: {device: cpu, seed: 7, threads: 2}
+data: {train: a, channels: 1, mean: 0.5, std: [0.25], crop: [20, 24], resize: 32, hflip: 0.5}
+model: {name: resnet18, num_classes: 4}
+optim: {name: sgd, lr: 0.1, nesterov: true, betas: [0.8, 0.9]}
+train: {epochs: 3, class_weights: balanced, early_stopping: {patience: 2}}
+eval: {top_k: 3}
+)",
+                                               "full.yaml");
+  EXPECT_EQ(config.runtime.seed, 7u);
+  EXPECT_EQ(config.data.mean, std::vector<double>{0.5});
+  EXPECT_EQ(config.data.crop, (Size2{20, 24}));
+  EXPECT_EQ(config.data.resize, (Size2{32, 32}));
+  EXPECT_EQ(config.model.num_classes, 4);
+  EXPECT_TRUE(config.optim.nesterov);
+  EXPECT_TRUE(config.train.class_weights.balanced);
+  EXPECT_EQ(config.train.early_stopping.patience, 2);
+  EXPECT_EQ(config.eval.top_k, 3);
+}
+
+TEST(Config, OverridesGoThroughTheSameParser) {
+  const ExperimentConfig config =
+      parse_config("optim: {lr: 0.1}\n", "x.yaml", {"optim.lr=0.01", "data.crop=[8, 9]", "train.early_stopping.patience=4"});
+  EXPECT_DOUBLE_EQ(config.optim.lr, 0.01);
+  EXPECT_EQ(config.data.crop, (Size2{8, 9}));
+  EXPECT_EQ(config.train.early_stopping.patience, 4);
+}
+
+TEST(Config, OverrideErrorsPointAtTheArgument) {
+  EXPECT_EQ(error_of("", {"optim.lr=abc"}), "--set optim.lr=abc: optim.lr: expected a number, got 'abc'");
+  EXPECT_EQ(error_of("", {"optim.lrr=1"}), "--set optim.lrr=1: optim.lrr: unknown key; did you mean 'optim.lr'?");
+  EXPECT_EQ(error_of("", {"optim.lr"}), "--set optim.lr: expected key.path=value, e.g. --set optim.lr=0.01");
+  EXPECT_EQ(error_of("", {"train.epochs=0"}), "--set train.epochs=0: train.epochs: must be > 0 (got 0)");
+}
+
+TEST(Config, ResolvedYamlRoundTrips) {
+  ExperimentConfig config = parse_config("data: {channels: 1, mean: [0.1], std: [0.3], crop: [20, 20]}\n"
+                                         "train: {class_weights: [1, 2.5]}\nruntime: {name: demo}\n",
+                                         "x.yaml");
+  const std::string yaml = to_yaml(config);
+  const ExperimentConfig again = parse_config(yaml, "resolved.yaml");
+  EXPECT_EQ(to_yaml(again), yaml);
+  EXPECT_EQ(again.train.class_weights.values, (std::vector<double>{1, 2.5}));
+  EXPECT_EQ(again.data.std, std::vector<double>{0.3});
+  EXPECT_EQ(again.runtime.name, "demo");
+}
+
+TEST(Config, LoadConfigNamesRunAfterFileAndReportsMissingFile) {
+  const fs::path dir = fs::temp_directory_path() / "tessera_config_test";
+  fs::create_directories(dir);
+  write_file_atomic(dir / "my_run.yaml", "train: {epochs: 2}\n");
+  EXPECT_EQ(load_config(dir / "my_run.yaml").runtime.name, "my_run");
+  try {
+    load_config(dir / "missing.yaml");
+    FAIL() << "expected an error";
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(std::string(error.what()), "config file not found: " + (dir / "missing.yaml").string());
+  }
+  fs::remove_all(dir);
+}
+
+TEST(Config, ClosestMatch) {
+  EXPECT_EQ(closest_match("lrr", {"lr", "eps"}), "lr");
+  EXPECT_EQ(closest_match("zzzzzz", {"lr", "eps"}), "");
+}
+
+// Every file in tests/data/bad_configs must fail with the message on its first line
+// ("# expect: <message>"): the location (file:line:col), the key path and the problem.
+TEST(Config, BadConfigsFailWithTheirExpectedMessage) {
+  const fs::path dir = fs::path(TESSERA_TEST_FIXTURES_DIR) / "bad_configs";
+  int checked = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string text = read_file(entry.path());
+    const std::string first_line = text.substr(0, text.find('\n'));
+    const std::string marker = "# expect: ";
+    ASSERT_TRUE(first_line.starts_with(marker)) << entry.path();
+    const std::string expected = first_line.substr(marker.size());
+    std::string actual = "(no error)";
+    try {
+      parse_config(text, "bad_configs/" + entry.path().filename().string());
+    } catch (const ConfigError& error) {
+      actual = error.what();
+    }
+    EXPECT_EQ(actual, expected) << entry.path();
+    ++checked;
+  }
+  EXPECT_GE(checked, 12);
+}
+
+}  // namespace
+}  // namespace tessera::config
