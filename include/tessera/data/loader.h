@@ -1,0 +1,116 @@
+#pragma once
+// The threaded batch loader: worker threads decode and preprocess whole batches straight into
+// the batch tensor, a bounded window of batches is in flight, and batches come out strictly in
+// order. Everything random depends only on (seed, epoch, dataset index), never on thread timing,
+// so a resumed run reproduces an uninterrupted one bit for bit, whatever the number of workers.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "tessera/data/dataset.h"
+#include "tessera/ops/preprocess.h"
+
+namespace tessera::data {
+
+struct LoaderOptions {
+  std::int64_t batch_size = 64;
+  int workers = 2;               // decode threads; 0 decodes inside next() (debugging, profiling)
+  int prefetch_batches = 4;      // batches decoded ahead of the consumer (at least 1)
+  bool shuffle = false;
+  bool drop_last = false;
+  std::uint64_t seed = 0;
+  int channels = 1;              // decode as grey (1) or RGB (3)
+  ops::ImagePreprocessSpec preprocess;  // resize/crop/normalise; out_h/out_w 0 = the resize size,
+                                        // or (no resize either) the size of the first image
+  bool augment = false;          // random_crop(pad, hflip) per sample; otherwise center_crop
+  int pad = 0;
+  double hflip = 0.0;
+  bool cache_decoded = false;    // keep decoded u8 images (and decode failures) in memory
+};
+
+struct Failure {
+  std::filesystem::path path;
+  std::string reason;
+};
+
+struct Batch {
+  torch::Tensor images;              // float32 [B, C, out_h, out_w], contiguous (pinned when CUDA is available)
+  torch::Tensor labels;              // int64 [B]
+  std::vector<std::size_t> indices;  // dataset indices of the rows of `images`
+  std::vector<Failure> failures;     // samples of this batch that could not be decoded (not in images);
+                                     // B can be 0 when every sample of the batch failed
+};
+
+// splitmix64 and the derived per-sample seed, exposed for tests and for anyone who needs to
+// recompute a sample's augmentation outside the loader.
+std::uint64_t splitmix64(std::uint64_t x);
+std::uint64_t sample_seed(std::uint64_t seed, std::int64_t epoch, std::size_t index);
+// The epoch's visiting order: a Fisher-Yates shuffle driven by splitmix64 from (seed, epoch),
+// identical on every platform and standard library.
+std::vector<std::size_t> epoch_permutation(std::size_t n, std::uint64_t seed, std::int64_t epoch);
+
+class BatchLoader {
+ public:
+  // Throws UserError for options that cannot work (batch_size < 1, channels not 1 or 3, ...).
+  BatchLoader(ClassificationDataset dataset, LoaderOptions options);
+  ~BatchLoader();  // stops and joins the workers, even mid-epoch
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  // Abandons whatever is in flight and starts `epoch`: seeded shuffle from (seed, epoch) when
+  // shuffle is on, dataset order otherwise.
+  void start_epoch(std::int64_t epoch);
+  // The epoch's next batch, in order; nullopt at the end of the epoch. Corrupt files
+  // (DecodeError) become Batch::failures; any other exception from a worker is rethrown here,
+  // and the following call goes on with the next batch. Throws std::logic_error before the
+  // first start_epoch.
+  std::optional<Batch> next();
+  std::size_t batches_per_epoch() const;
+  const ClassificationDataset& dataset() const { return dataset_; }
+  const LoaderOptions& options() const { return options_; }
+
+ private:
+  struct Plan;
+  struct Result {
+    std::optional<Batch> batch;
+    std::exception_ptr error;
+  };
+  struct Decoded;
+
+  void worker_loop();
+  Result produce(const Plan& plan, std::size_t batch_index, std::uint64_t generation);
+  std::shared_ptr<const Decoded> decode(std::size_t index);
+
+  ClassificationDataset dataset_;
+  LoaderOptions options_;
+  bool pinned_ = false;
+
+  std::mutex mutex_;
+  std::condition_variable work_cv_;   // workers wait for a batch to claim
+  std::condition_variable ready_cv_;  // next() waits for the batch it must deliver
+  std::shared_ptr<const Plan> plan_;
+  std::uint64_t generation_ = 0;      // bumped by start_epoch; stale results are dropped
+  std::atomic<std::uint64_t> live_generation_{0};
+  std::atomic<bool> stop_{false};
+  std::size_t next_claim_ = 0;        // the next batch a worker may take
+  std::size_t delivered_ = 0;         // batches handed out by next()
+  std::map<std::size_t, Result> ready_;
+  std::vector<std::thread> workers_;
+
+  std::mutex cache_mutex_;            // guards cache_ and warned_
+  std::vector<std::shared_ptr<const Decoded>> cache_;
+  std::vector<bool> warned_;
+};
+
+}  // namespace tessera::data

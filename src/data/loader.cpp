@@ -1,0 +1,283 @@
+// The threaded batch loader (see loader.h).
+//
+// Scheduling: start_epoch publishes a Plan (the epoch's visiting order). Workers claim batch
+// numbers in order, but never more than `prefetch_batches` ahead of the consumer, build the whole
+// batch (decode -> preprocess straight into the batch tensor) without holding the lock, and file
+// the result under its number; next() waits for exactly the number it must deliver. Each claim
+// carries the generation it belongs to, so a batch finished after start_epoch (or during
+// destruction) is dropped, and workers check between samples so they leave stale work quickly.
+#include "tessera/data/loader.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+
+#include "tessera/core/error.h"
+#include "tessera/core/logging.h"
+#include "tessera/io/image.h"
+#include "tessera/ops/image_view.h"
+#include "tessera/ops/preprocess.h"
+
+namespace tessera::data {
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+std::uint64_t sample_seed(std::uint64_t seed, std::int64_t epoch, std::size_t index) {
+  std::uint64_t h = splitmix64(seed ^ 0x73616D706C65ULL);  // "sample": a stream apart from the shuffle's
+  h = splitmix64(h ^ static_cast<std::uint64_t>(epoch));
+  return splitmix64(h ^ static_cast<std::uint64_t>(index));
+}
+
+std::vector<std::size_t> epoch_permutation(std::size_t n, std::uint64_t seed, std::int64_t epoch) {
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  std::uint64_t state = splitmix64(splitmix64(seed ^ 0x73687566666CULL) ^ static_cast<std::uint64_t>(epoch));
+  auto next = [&state] {
+    state += 0x9E3779B97F4A7C15ULL;
+    return splitmix64(state);
+  };
+  // Unbiased draw in [0, bound) (Lemire's multiply-and-reject), then Fisher-Yates.
+  auto below = [&next](std::uint64_t bound) {
+    while (true) {
+      const unsigned __int128 m = static_cast<unsigned __int128>(next()) * bound;
+      const auto low = static_cast<std::uint64_t>(m);
+      if (low >= bound || low >= (-bound) % bound) return static_cast<std::uint64_t>(m >> 64);
+    }
+  };
+  for (std::size_t i = n; i > 1; --i) {
+    const std::size_t j = static_cast<std::size_t>(below(i));
+    std::swap(order[i - 1], order[j]);
+  }
+  return order;
+}
+
+struct BatchLoader::Plan {
+  std::int64_t epoch = 0;
+  std::vector<std::size_t> order;
+  std::size_t num_batches = 0;
+};
+
+struct BatchLoader::Decoded {
+  io::Image image;
+  std::string failure;  // non-empty: the file could not be decoded (DecodeError's message)
+};
+
+namespace {
+
+void fill_normalisation(std::vector<float>& values, int channels, float fallback, const char* name) {
+  if (values.empty()) values.assign(static_cast<std::size_t>(channels), fallback);
+  else if (values.size() == 1) values.assign(static_cast<std::size_t>(channels), values.front());
+  else if (values.size() != static_cast<std::size_t>(channels)) {
+    throw UserError(std::string("data preprocess ") + name + " has " + std::to_string(values.size()) +
+                    " values for " + std::to_string(channels) + " channels");
+  }
+}
+
+}  // namespace
+
+BatchLoader::BatchLoader(ClassificationDataset dataset, LoaderOptions options)
+    : dataset_(std::move(dataset)), options_(std::move(options)) {
+  auto& o = options_;
+  if (o.batch_size < 1) throw UserError("data batch_size must be at least 1, got " + std::to_string(o.batch_size));
+  if (o.channels != 1 && o.channels != 3) {
+    throw UserError("data channels must be 1 (grey) or 3 (RGB), got " + std::to_string(o.channels));
+  }
+  if (o.workers < 0) throw UserError("data workers must be >= 0, got " + std::to_string(o.workers));
+  if (o.pad < 0) throw UserError("data pad must be >= 0, got " + std::to_string(o.pad));
+  if (!(o.hflip >= 0.0 && o.hflip <= 1.0)) throw UserError("data hflip must be in [0, 1], got " + std::to_string(o.hflip));
+  o.prefetch_batches = std::max(o.prefetch_batches, 1);
+  if (dataset_.samples.empty()) throw UserError("dataset " + dataset_.root.string() + " has no samples");
+  fill_normalisation(o.preprocess.mean, o.channels, 0.0f, "mean");
+  fill_normalisation(o.preprocess.std, o.channels, 1.0f, "std");
+  auto& spec = o.preprocess;
+  if (spec.out_h <= 0 || spec.out_w <= 0) {
+    if (spec.resize_h > 0 && spec.resize_w > 0) {
+      spec.out_h = spec.resize_h;
+      spec.out_w = spec.resize_w;
+    } else {
+      // No size anywhere: the first decodable image sets it (the digits and MNIST-like sets).
+      for (const auto& s : dataset_.samples) {
+        try {
+          const io::Image first = io::decode_image(s.path, o.channels);
+          spec.out_h = first.height;
+          spec.out_w = first.width;
+          break;
+        } catch (const DecodeError&) {
+        }
+      }
+      if (spec.out_h <= 0) throw UserError("no image of " + dataset_.root.string() + " could be decoded");
+    }
+  }
+
+  warned_.assign(dataset_.samples.size(), false);
+  if (o.cache_decoded) cache_.assign(dataset_.samples.size(), nullptr);
+#ifdef TESSERA_WITH_CUDA
+  pinned_ = torch::cuda::is_available();
+#endif
+  for (int i = 0; i < o.workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+}
+
+BatchLoader::~BatchLoader() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+    ++generation_;
+    live_generation_ = generation_;
+  }
+  work_cv_.notify_all();
+  ready_cv_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+std::size_t BatchLoader::batches_per_epoch() const {
+  const auto n = dataset_.samples.size();
+  const auto b = static_cast<std::size_t>(options_.batch_size);
+  return options_.drop_last ? n / b : (n + b - 1) / b;
+}
+
+void BatchLoader::start_epoch(std::int64_t epoch) {
+  auto plan = std::make_shared<Plan>();
+  plan->epoch = epoch;
+  if (options_.shuffle) {
+    plan->order = epoch_permutation(dataset_.samples.size(), options_.seed, epoch);
+  } else {
+    plan->order.resize(dataset_.samples.size());
+    for (std::size_t i = 0; i < plan->order.size(); ++i) plan->order[i] = i;
+  }
+  plan->num_batches = batches_per_epoch();
+  {
+    std::lock_guard lock(mutex_);
+    plan_ = std::move(plan);
+    ++generation_;
+    live_generation_ = generation_;
+    next_claim_ = 0;
+    delivered_ = 0;
+    ready_.clear();
+  }
+  work_cv_.notify_all();
+}
+
+std::optional<Batch> BatchLoader::next() {
+  std::unique_lock lock(mutex_);
+  if (!plan_) throw std::logic_error("BatchLoader::next() called before start_epoch()");
+  if (delivered_ >= plan_->num_batches) return std::nullopt;
+  const std::size_t wanted = delivered_;
+  Result result;
+  if (workers_.empty()) {
+    // No threads: build the batch here, without the lock (nothing else touches the state).
+    auto plan = plan_;
+    const auto generation = generation_;
+    lock.unlock();
+    result = produce(*plan, wanted, generation);
+    lock.lock();
+  } else {
+    ready_cv_.wait(lock, [&] { return ready_.count(wanted) > 0; });
+    auto node = ready_.extract(wanted);
+    result = std::move(node.mapped());
+  }
+  ++delivered_;
+  lock.unlock();
+  work_cv_.notify_all();
+  if (result.error) std::rethrow_exception(result.error);
+  return std::move(result.batch);
+}
+
+void BatchLoader::worker_loop() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    work_cv_.wait(lock, [&] {
+      return stop_ || (plan_ && next_claim_ < plan_->num_batches &&
+                       next_claim_ < delivered_ + static_cast<std::size_t>(options_.prefetch_batches));
+    });
+    if (stop_) return;
+    const auto plan = plan_;
+    const std::size_t index = next_claim_++;
+    const std::uint64_t generation = generation_;
+    lock.unlock();
+    Result result = produce(*plan, index, generation);
+    lock.lock();
+    if (generation == generation_ && !stop_) {
+      ready_.emplace(index, std::move(result));
+      ready_cv_.notify_all();
+    }
+  }
+}
+
+std::shared_ptr<const BatchLoader::Decoded> BatchLoader::decode(std::size_t index) {
+  if (options_.cache_decoded) {
+    std::lock_guard lock(cache_mutex_);
+    if (cache_[index]) return cache_[index];
+  }
+  auto decoded = std::make_shared<Decoded>();
+  try {
+    decoded->image = io::decode_image(dataset_.samples[index].path, options_.channels);
+  } catch (const DecodeError& e) {
+    decoded->failure = e.what();
+  }
+  std::lock_guard lock(cache_mutex_);
+  if (!decoded->failure.empty() && !warned_[index]) {
+    warned_[index] = true;
+    // DecodeError messages name the file ("cannot decode <path>: <reason>").
+    log::warn("skipping a corrupt image: ", decoded->failure);
+  }
+  if (options_.cache_decoded) cache_[index] = decoded;
+  return decoded;
+}
+
+BatchLoader::Result BatchLoader::produce(const Plan& plan, std::size_t batch_index, std::uint64_t generation) {
+  Result result;
+  try {
+    const auto& spec = options_.preprocess;
+    const std::size_t begin = batch_index * static_cast<std::size_t>(options_.batch_size);
+    const std::size_t end = std::min(begin + static_cast<std::size_t>(options_.batch_size), plan.order.size());
+    const auto rows = static_cast<std::int64_t>(end - begin);
+    const std::int64_t sample_floats = static_cast<std::int64_t>(options_.channels) * spec.out_h * spec.out_w;
+
+    Batch batch;
+    auto tensor_options = torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(pinned_);
+    torch::Tensor images = torch::empty({rows, options_.channels, spec.out_h, spec.out_w}, tensor_options);
+    torch::Tensor labels = torch::empty({rows}, torch::TensorOptions().dtype(torch::kInt64).pinned_memory(pinned_));
+    float* out = images.data_ptr<float>();
+    std::int64_t* label_out = labels.data_ptr<std::int64_t>();
+    std::int64_t filled = 0;
+    batch.indices.reserve(static_cast<std::size_t>(rows));
+    for (std::size_t k = begin; k < end; ++k) {
+      if (live_generation_.load(std::memory_order_relaxed) != generation) return result;  // abandoned
+      const std::size_t index = plan.order[k];
+      const auto decoded = decode(index);
+      if (!decoded->failure.empty()) {
+        batch.failures.push_back({dataset_.samples[index].path, decoded->failure});
+        continue;
+      }
+      const io::Image& img = decoded->image;
+      const ops::ImageU8View view{img.pixels.data(), img.height, img.width, img.channels};
+      try {
+        const ops::SampleParams params =
+            options_.augment ? ops::random_crop(spec, img.height, img.width, options_.pad, options_.hflip,
+                                                sample_seed(options_.seed, plan.epoch, index))
+                             : ops::center_crop(spec, img.height, img.width);
+        ops::preprocess_to_chw(view, spec, params, out + filled * sample_floats);
+      } catch (const std::invalid_argument& e) {  // e.g. a crop larger than this (padded) image
+        throw UserError("cannot preprocess " + dataset_.samples[index].path.string() + ": " + e.what());
+      }
+      label_out[filled] = dataset_.samples[index].label;
+      batch.indices.push_back(index);
+      ++filled;
+    }
+    // The failed samples were skipped, so the good rows are packed at the front: a prefix view
+    // of a contiguous tensor is still contiguous.
+    batch.images = filled == rows ? images : images.narrow(0, 0, filled);
+    batch.labels = filled == rows ? labels : labels.narrow(0, 0, filled);
+    result.batch = std::move(batch);
+  } catch (...) {
+    result.error = std::current_exception();
+  }
+  return result;
+}
+
+}  // namespace tessera::data

@@ -1,0 +1,323 @@
+// The threaded batch loader on small PNGs written by the test.
+#include "tessera/data/loader.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "data/temp_dir.h"
+#include "tessera/core/error.h"
+#include "tessera/io/image.h"
+#include "tessera/ops/preprocess.h"
+
+namespace tessera::data {
+namespace {
+
+using testing::TempDir;
+using testing::write_text;
+namespace fs = std::filesystem;
+
+// n grey (or RGB) images of 12x10, each with its own pattern, classes "0", "1", "2" by i % 3.
+ClassificationDataset make_dataset(const TempDir& t, int n, int channels = 1) {
+  ClassificationDataset ds;
+  ds.classes = {"0", "1", "2"};
+  ds.root = t.path();
+  for (int i = 0; i < n; ++i) {
+    io::Image img{12, 10, channels, {}};
+    img.pixels.resize(static_cast<std::size_t>(12 * 10 * channels));
+    for (std::size_t p = 0; p < img.pixels.size(); ++p) img.pixels[p] = static_cast<std::uint8_t>((i * 37 + p * 11 + p / 7) % 256);
+    const fs::path path = t / ("img" + std::to_string(i) + ".png");
+    io::write_png(path, img);
+    ds.samples.push_back({path, i % 3});
+  }
+  return ds;
+}
+
+LoaderOptions small_options() {
+  LoaderOptions o;
+  o.batch_size = 5;
+  o.workers = 2;
+  o.prefetch_batches = 2;
+  o.preprocess.out_h = 8;
+  o.preprocess.out_w = 8;
+  o.preprocess.mean = {0.5f};
+  o.preprocess.std = {0.25f};
+  return o;
+}
+
+std::vector<Batch> run_epoch(BatchLoader& loader, std::int64_t epoch) {
+  loader.start_epoch(epoch);
+  std::vector<Batch> out;
+  while (auto b = loader.next()) out.push_back(std::move(*b));
+  EXPECT_FALSE(loader.next().has_value());  // stays at the end
+  return out;
+}
+
+std::vector<std::size_t> order_of(const std::vector<Batch>& batches) {
+  std::vector<std::size_t> order;
+  for (const auto& b : batches) order.insert(order.end(), b.indices.begin(), b.indices.end());
+  return order;
+}
+
+bool same_batches(const std::vector<Batch>& a, const std::vector<Batch>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].indices != b[i].indices || !torch::equal(a[i].images, b[i].images) ||
+        !torch::equal(a[i].labels, b[i].labels)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+TEST(BatchLoader, EverySampleOncePerEpochWithCorrectPixelsAndLabels) {
+  TempDir t;
+  const auto ds = make_dataset(t, 23);
+  auto o = small_options();
+  o.shuffle = true;
+  BatchLoader loader(ds, o);
+  EXPECT_EQ(loader.batches_per_epoch(), 5u);
+  const auto batches = run_epoch(loader, 0);
+  ASSERT_EQ(batches.size(), 5u);
+  std::vector<std::int64_t> sizes;
+  for (const auto& b : batches) {
+    sizes.push_back(b.images.size(0));
+    EXPECT_TRUE(b.images.is_contiguous());
+    EXPECT_EQ(b.images.dtype(), torch::kFloat32);
+    EXPECT_EQ(b.labels.dtype(), torch::kInt64);
+    EXPECT_EQ(b.images.sizes(), (std::vector<std::int64_t>{b.images.size(0), 1, 8, 8}));
+    EXPECT_TRUE(b.failures.empty());
+    for (std::size_t r = 0; r < b.indices.size(); ++r) {
+      const auto& s = ds.samples[b.indices[r]];
+      EXPECT_EQ(b.labels[static_cast<std::int64_t>(r)].item<std::int64_t>(), s.label);
+      // The row is exactly the CPU reference on that file.
+      const auto img = io::decode_image(s.path, 1);
+      const auto params = ops::center_crop(loader.options().preprocess, img.height, img.width);
+      std::vector<float> expected(64);
+      ops::preprocess_to_chw({img.pixels.data(), img.height, img.width, 1}, loader.options().preprocess, params,
+                             expected.data());
+      const auto row = b.images[static_cast<std::int64_t>(r)].contiguous();
+      EXPECT_TRUE(std::equal(expected.begin(), expected.end(), row.data_ptr<float>())) << "index " << b.indices[r];
+    }
+  }
+  EXPECT_EQ(sizes, (std::vector<std::int64_t>{5, 5, 5, 5, 3}));
+  auto order = order_of(batches);
+  EXPECT_NE(order, [] { std::vector<std::size_t> v(23); for (std::size_t i = 0; i < 23; ++i) v[i] = i; return v; }());
+  std::sort(order.begin(), order.end());
+  for (std::size_t i = 0; i < 23; ++i) EXPECT_EQ(order[i], i);
+}
+
+TEST(BatchLoader, DatasetOrderWithoutShuffleAndDropLast) {
+  TempDir t;
+  const auto ds = make_dataset(t, 23);
+  auto o = small_options();
+  o.drop_last = true;
+  BatchLoader loader(ds, o);
+  EXPECT_EQ(loader.batches_per_epoch(), 4u);
+  const auto batches = run_epoch(loader, 3);
+  ASSERT_EQ(batches.size(), 4u);
+  const auto order = order_of(batches);
+  ASSERT_EQ(order.size(), 20u);
+  for (std::size_t i = 0; i < 20; ++i) EXPECT_EQ(order[i], i);
+  for (const auto& b : batches) EXPECT_EQ(b.images.size(0), 5);
+}
+
+TEST(BatchLoader, SameSeedAndEpochGiveIdenticalBatchesWhateverTheWorkers) {
+  TempDir t;
+  const auto ds = make_dataset(t, 31, 3);
+  auto o = small_options();
+  o.channels = 3;
+  o.preprocess.mean = {0.4f, 0.5f, 0.6f};
+  o.preprocess.std = {0.2f, 0.25f, 0.3f};
+  o.shuffle = true;
+  o.augment = true;
+  o.pad = 2;
+  o.hflip = 0.5;
+  o.seed = 1234;
+  std::vector<std::vector<Batch>> runs;
+  for (int workers : {1, 3, 0}) {
+    o.workers = workers;
+    o.prefetch_batches = workers == 3 ? 5 : 1;
+    o.cache_decoded = workers == 3;
+    BatchLoader loader(ds, o);
+    run_epoch(loader, 6);  // a different epoch first: state from it must not leak
+    runs.push_back(run_epoch(loader, 7));
+  }
+  EXPECT_EQ(runs[0][0].images.size(1), 3);
+  EXPECT_TRUE(same_batches(runs[0], runs[1]));
+  EXPECT_TRUE(same_batches(runs[0], runs[2]));
+}
+
+TEST(BatchLoader, EpochsDifferAndRepeat) {
+  TempDir t;
+  const auto ds = make_dataset(t, 40);
+  auto o = small_options();
+  o.shuffle = true;
+  o.seed = 9;
+  BatchLoader loader(ds, o);
+  const auto e1 = run_epoch(loader, 1);
+  const auto e2 = run_epoch(loader, 2);
+  const auto e1_again = run_epoch(loader, 1);
+  EXPECT_NE(order_of(e1), order_of(e2));
+  EXPECT_TRUE(same_batches(e1, e1_again));
+  o.seed = 10;
+  BatchLoader other_seed(ds, o);
+  EXPECT_NE(order_of(run_epoch(other_seed, 1)), order_of(e1));
+  EXPECT_EQ(epoch_permutation(40, 9, 1), order_of(e1));
+}
+
+// Sample index -> its row, over one epoch.
+std::map<std::size_t, torch::Tensor> rows_by_index(const std::vector<Batch>& batches) {
+  std::map<std::size_t, torch::Tensor> rows;
+  for (const auto& b : batches) {
+    for (std::size_t r = 0; r < b.indices.size(); ++r) rows[b.indices[r]] = b.images[static_cast<std::int64_t>(r)];
+  }
+  return rows;
+}
+
+TEST(BatchLoader, AugmentationChangesPixelsOnlyWhenOn) {
+  TempDir t;
+  const auto ds = make_dataset(t, 12);
+  auto o = small_options();
+  o.shuffle = true;
+  o.pad = 2;
+  o.hflip = 0.5;
+  {
+    BatchLoader plain(ds, o);  // pad and hflip are ignored without augment
+    const auto a = rows_by_index(run_epoch(plain, 0));
+    const auto b = rows_by_index(run_epoch(plain, 1));
+    for (const auto& [i, row] : a) EXPECT_TRUE(torch::equal(row, b.at(i))) << i;
+  }
+  o.augment = true;
+  BatchLoader augmented(ds, o);
+  const auto a = rows_by_index(run_epoch(augmented, 0));
+  const auto b = rows_by_index(run_epoch(augmented, 1));
+  int changed = 0;
+  for (const auto& [i, row] : a) changed += !torch::equal(row, b.at(i));
+  EXPECT_GE(changed, 8);  // 12 samples, 25 crops x 2 flips each: a repeat is rare
+}
+
+TEST(BatchLoader, CorruptFileBecomesAFailureAndTheRestArrives) {
+  TempDir t;
+  auto ds = make_dataset(t, 11);
+  const fs::path bad = t / "broken.png";
+  write_text(bad, "this is not a png");
+  ds.samples.insert(ds.samples.begin() + 4, Sample{bad, 1});
+  for (bool cache : {false, true}) {
+    auto o = small_options();
+    o.cache_decoded = cache;
+    BatchLoader loader(ds, o);
+    for (int epoch = 0; epoch < 2; ++epoch) {
+      const auto batches = run_epoch(loader, epoch);
+      ASSERT_EQ(batches.size(), 3u);
+      std::size_t rows = 0, failures = 0;
+      for (const auto& b : batches) {
+        rows += static_cast<std::size_t>(b.images.size(0));
+        EXPECT_EQ(b.labels.size(0), b.images.size(0));
+        EXPECT_TRUE(b.images.is_contiguous());
+        for (const auto& f : b.failures) {
+          ++failures;
+          EXPECT_EQ(f.path, bad);
+          EXPECT_NE(f.reason.find("broken.png"), std::string::npos) << f.reason;
+        }
+      }
+      EXPECT_EQ(rows, 11u);
+      EXPECT_EQ(failures, 1u);
+      EXPECT_EQ(batches[0].images.size(0), 4);
+      EXPECT_EQ(batches[0].indices, (std::vector<std::size_t>{0, 1, 2, 3}));
+    }
+  }
+}
+
+TEST(BatchLoader, OtherErrorsReachTheCallerAndTheEpochGoesOn) {
+  TempDir t;
+  auto ds = make_dataset(t, 10);
+  fs::remove(ds.samples[6].path);  // missing: a UserError, not a decode failure
+  auto o = small_options();
+  BatchLoader loader(ds, o);
+  loader.start_epoch(0);
+  EXPECT_TRUE(loader.next().has_value());
+  EXPECT_THROW(loader.next(), UserError);
+  EXPECT_FALSE(loader.next().has_value());
+}
+
+TEST(BatchLoader, StoppingMidEpochNeitherHangsNorLeaks) {
+  TempDir t;
+  const auto ds = make_dataset(t, 60);
+  auto o = small_options();
+  o.batch_size = 2;
+  o.workers = 3;
+  o.prefetch_batches = 3;
+  o.shuffle = true;
+  const auto start = std::chrono::steady_clock::now();
+  for (int round = 0; round < 20; ++round) {
+    BatchLoader loader(ds, o);
+    loader.start_epoch(0);
+    if (round % 2) ASSERT_TRUE(loader.next().has_value());
+    if (round % 3 == 0) {
+      // Restart mid-epoch: the new epoch is complete and in order despite the abandoned work.
+      loader.start_epoch(1);
+      const auto batches = run_epoch(loader, 1);
+      EXPECT_EQ(order_of(batches), epoch_permutation(60, 0, 1));
+    }
+  }  // destroyed with work in flight
+  {
+    BatchLoader never_started(ds, o);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+}
+
+TEST(BatchLoader, RejectsBadOptionsAndUseBeforeStart) {
+  TempDir t;
+  const auto ds = make_dataset(t, 3);
+  auto o = small_options();
+  o.batch_size = 0;
+  EXPECT_THROW(BatchLoader(ds, o), UserError);
+  o = small_options();
+  o.channels = 2;
+  EXPECT_THROW(BatchLoader(ds, o), UserError);
+  o = small_options();
+  o.preprocess.mean = {0.1f, 0.2f};
+  EXPECT_THROW(BatchLoader(ds, o), UserError);
+  o = small_options();
+  BatchLoader loader(ds, o);
+  EXPECT_THROW(loader.next(), std::logic_error);
+  o.augment = true;  // a 16x16 random crop cannot fit a 12x10 image without padding
+  o.preprocess.out_h = o.preprocess.out_w = 16;
+  BatchLoader too_small(ds, o);
+  too_small.start_epoch(0);
+  try {
+    too_small.next();
+    ADD_FAILURE() << "no error";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("img0.png"), std::string::npos) << e.what();
+  }
+}
+
+TEST(BatchLoader, OutputSizeDefaultsToTheImageSize) {
+  TempDir t;
+  const auto ds = make_dataset(t, 3);
+  LoaderOptions o;
+  o.batch_size = 2;
+  BatchLoader loader(ds, o);
+  loader.start_epoch(0);
+  const auto b = loader.next();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->images.sizes(), (std::vector<std::int64_t>{2, 1, 12, 10}));
+  const auto img = io::decode_image(ds.samples[0].path, 1);
+  EXPECT_FLOAT_EQ(b->images[0][0][3][4].item<float>(), img.pixels[3 * 10 + 4] / 255.0f);
+}
+
+TEST(SampleSeed, DependsOnSeedEpochAndIndexOnly) {
+  EXPECT_EQ(sample_seed(1, 2, 3), sample_seed(1, 2, 3));
+  EXPECT_NE(sample_seed(1, 2, 3), sample_seed(1, 2, 4));
+  EXPECT_NE(sample_seed(1, 2, 3), sample_seed(1, 3, 3));
+  EXPECT_NE(sample_seed(1, 2, 3), sample_seed(2, 2, 3));
+  EXPECT_EQ(splitmix64(0), 0xE220A8397B1DCDAFULL);  // the reference implementation's first output
+}
+
+}  // namespace
+}  // namespace tessera::data
