@@ -29,8 +29,9 @@ TEST(SimpleCnn, WidthSetsChannelsAndParameterCount) {
   auto net = SimpleCnn(SimpleCnnOptions(10).in_channels(1).width(32));
   std::int64_t n = 0;
   for (const auto& p : net->parameters()) n += p.numel();
-  // convs (no bias) 1*32*9 + 32*64*9 + 64*128*9, BN 2*(32+64+128), fc 128*10 + 10.
-  EXPECT_EQ(n, 288 + 18432 + 73728 + 448 + 1290);
+  // convs (no bias) 1*32*9 + 32*32*9 | 32*64*9 + 64*64*9 | 64*128*9,
+  // BN 2*(32+32+64+64+128), fc 128*10 + 10.
+  EXPECT_EQ(n, 288 + 9216 + 18432 + 36864 + 73728 + 640 + 1290);
 }
 
 TEST(SimpleCnn, OverfitsATinyBatch) {

@@ -1,1 +1,37 @@
-int main() { return 0; }
+// tessera: the command-line entry point. Parses arguments, runs one subcommand, and maps
+// errors to exit codes: 0 ok, 1 user error (one line naming the file or key), 2 internal error.
+#include <c10/util/Exception.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "commands.h"
+#include "tessera/core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Tessera: train, evaluate and deploy image classifiers from one YAML config, without Python.",
+               "tessera"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show the help of every subcommand");
+  tessera::cli::add_train_command(app);
+  tessera::cli::add_eval_command(app);
+  tessera::cli::add_infer_command(app);
+  tessera::cli::add_prepare_command(app);
+  tessera::cli::add_inspect_command(app);
+  tessera::cli::add_version_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);  // --help prints and returns 0; bad arguments return non-zero
+  } catch (const tessera::UserError& error) {
+    std::fprintf(stderr, "error: %s\n", error.what());
+    return 1;
+  } catch (const c10::Error& error) {
+    std::fprintf(stderr, "internal error (torch): %s\n", error.what_without_backtrace());
+    return 2;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "internal error: %s\n", error.what());
+    return 2;
+  }
+  return tessera::cli::exit_status();
+}

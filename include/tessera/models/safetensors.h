@@ -43,4 +43,8 @@ std::map<std::string, torch::Tensor> state_dict(const torch::nn::Module& module)
 void load_state_dict(torch::nn::Module& module,
                      const std::map<std::string, torch::Tensor>& tensors, bool strict = true);
 
+// Human-readable summary: metadata (the embedded config printed as is) and one line per
+// tensor with dtype and shape, plus the parameter count.
+std::string describe_safetensors(const std::filesystem::path& path);
+
 }  // namespace tessera::models

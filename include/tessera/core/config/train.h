@@ -26,7 +26,10 @@ struct TrainConfig {
   ClassWeights class_weights;        // 'balanced' or one weight per class; empty = uniform
   double grad_clip = 0.0;            // max global L2 norm of the gradients; 0 = off
   int eval_every = 1;                // epochs between validation passes
-  std::string monitor = "val_accuracy";  // val_accuracy | val_loss: picks the best checkpoint
+  std::string monitor = "val_accuracy";  // val_accuracy | val_loss: best epoch, early stopping
+  std::string keep = "best";         // weights.safetensors holds the best epoch by `monitor` (best)
+                                     // or the final epoch (last: with a decaying schedule, picking
+                                     // by a small validation set mostly adds noise)
   EarlyStoppingConfig early_stopping;
   int log_every = 50;                // steps between log lines when not on a terminal
 
@@ -38,6 +41,7 @@ struct TrainConfig {
     v.field("grad_clip", grad_clip);
     v.field("eval_every", eval_every);
     v.field("monitor", monitor);
+    v.field("keep", keep);
     v.field("early_stopping", early_stopping);
     v.field("log_every", log_every);
   }
@@ -50,6 +54,7 @@ struct TrainConfig {
     c.non_negative("grad_clip", grad_clip);
     c.positive("eval_every", eval_every);
     c.one_of("monitor", monitor, {"val_accuracy", "val_loss"});
+    c.one_of("keep", keep, {"best", "last"});
     c.positive("log_every", log_every);
   }
 };

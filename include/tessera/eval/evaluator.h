@@ -1,0 +1,29 @@
+#pragma once
+// `tessera eval`: a trained run over a labelled dataset, without autograd, in large batches.
+// Writes report.json (metrics, throughput, batch latency percentiles) and confusion.csv.
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace tessera::eval {
+
+struct EvalRequest {
+  std::filesystem::path run_dir;
+  std::filesystem::path data;         // class folder or CSV manifest with the run's class names
+  std::string device = "auto";
+  int batch_size = 0;                 // 0 = the run's eval.batch_size
+  std::filesystem::path output_dir;   // empty = the run directory
+  bool last_weights = false;          // last.safetensors instead of the best weights
+};
+
+struct EvalResult {
+  nlohmann::json report;
+  std::filesystem::path report_path;
+  std::vector<std::filesystem::path> artifact_paths;  // confusion.csv
+};
+
+EvalResult evaluate(const EvalRequest& request);
+
+}  // namespace tessera::eval

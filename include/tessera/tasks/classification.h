@@ -1,0 +1,68 @@
+#pragma once
+// Image classification: ImageFolder/CSV datasets through the threaded loader, a registry model,
+// cross-entropy with label smoothing and class weights, and classification metrics.
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tessera/core/config/experiment.h"
+#include "tessera/metrics/classification.h"
+#include "tessera/models/network.h"
+#include "tessera/tasks/task.h"
+
+namespace tessera::tasks {
+
+class ClassificationTask final : public Task {
+ public:
+  // For training: reads the train split (its subfolders/labels define the classes) and the
+  // val/test splits named in config.data, builds the model and moves it to `device`.
+  static std::unique_ptr<ClassificationTask> for_training(const config::ExperimentConfig& config, torch::Device device);
+  // For eval/infer: the classes come from the run directory; no dataset is read yet.
+  static std::unique_ptr<ClassificationTask> for_run(const config::ExperimentConfig& config,
+                                                     std::vector<std::string> classes, torch::Device device);
+
+  // A trained model from its run directory: config, labels and weights.safetensors (the best
+  // epoch) or last.safetensors. Runtime settings (device) come from the caller.
+  static std::unique_ptr<ClassificationTask> from_run_directory(const run::RunDirectory& run, torch::Device device,
+                                                                bool last_weights = false);
+
+  const config::ExperimentConfig& config() const { return config_; }
+  config::ExperimentConfig& mutable_config() { return config_; }
+
+  // Replaces one split's dataset (eval: --data PATH; infer: unlabelled files).
+  void set_dataset(Split split, data::ClassificationDataset dataset);
+  // Loader options for a split (augmentation and shuffling only for train).
+  data::LoaderOptions loader_options(Split split) const;
+
+  const std::vector<std::string>& classes() const { return classes_; }
+  models::Network& network() { return *network_; }
+
+  torch::nn::Module& module() override { return *network_; }
+  const torch::Device& device() const override { return device_; }
+  torch::Tensor forward(const torch::Tensor& inputs) override { return network_->forward(inputs); }
+  torch::Tensor loss(const torch::Tensor& outputs, const torch::Tensor& targets) override;
+  bool has_split(Split split) const override;
+  std::size_t batches_per_epoch(Split split) const override;
+  std::size_t examples(Split split) const override;
+  void start_epoch(Split split, std::int64_t epoch) override;
+  std::optional<TaskBatch> next_batch(Split split) override;
+  std::unique_ptr<Evaluation> new_evaluation() const override;
+  void write_to_run(const run::RunDirectory& run) const override;
+  std::map<std::string, std::string> weights_metadata() const override;
+
+ private:
+  ClassificationTask(const config::ExperimentConfig& config, std::vector<std::string> classes, torch::Device device);
+  void build_network();
+  void compute_class_weights(const data::ClassificationDataset& train);
+
+  config::ExperimentConfig config_;
+  std::vector<std::string> classes_;
+  torch::Device device_;
+  std::shared_ptr<models::Network> network_;
+  torch::Tensor class_weights_;  // empty = uniform
+  std::map<Split, std::unique_ptr<data::BatchLoader>> loaders_;
+};
+
+}  // namespace tessera::tasks

@@ -1,0 +1,64 @@
+#pragma once
+// What the loops (train, eval) know about a task: how to get batches, run the network, compute
+// the loss and measure a pass. The loops know nothing about images or text, so adding a task
+// (the language model) never touches the Trainer.
+#include <nlohmann/json.hpp>
+#include <torch/nn/module.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tessera/data/loader.h"
+#include "tessera/run/run_directory.h"
+
+namespace tessera::tasks {
+
+enum class Split { train, val, test };
+const char* split_name(Split split);
+
+struct TaskBatch {
+  torch::Tensor inputs;                 // on the task's device
+  torch::Tensor targets;                // on the task's device
+  std::vector<data::Failure> failures;  // samples skipped because they could not be read
+};
+
+// Accumulates one pass over a split.
+class Evaluation {
+ public:
+  virtual ~Evaluation() = default;
+  virtual void update(const torch::Tensor& outputs, const torch::Tensor& targets) = 0;
+  virtual std::int64_t count() const = 0;
+  // "loss" always; "accuracy" for classification. NaN when the task has no such number.
+  virtual double value(const std::string& name) const = 0;
+  virtual nlohmann::json report() const = 0;
+  // Extra report files by name, e.g. {"confusion.csv": ...}.
+  virtual std::map<std::string, std::string> artifacts() const = 0;
+};
+
+class Task {
+ public:
+  virtual ~Task() = default;
+
+  virtual torch::nn::Module& module() = 0;
+  virtual const torch::Device& device() const = 0;
+  virtual torch::Tensor forward(const torch::Tensor& inputs) = 0;
+  virtual torch::Tensor loss(const torch::Tensor& outputs, const torch::Tensor& targets) = 0;
+
+  virtual bool has_split(Split split) const = 0;
+  virtual std::size_t batches_per_epoch(Split split) const = 0;
+  virtual std::size_t examples(Split split) const = 0;
+  virtual void start_epoch(Split split, std::int64_t epoch) = 0;
+  virtual std::optional<TaskBatch> next_batch(Split split) = 0;
+
+  virtual std::unique_ptr<Evaluation> new_evaluation() const = 0;
+  // Writes what eval/infer need besides weights and config (labels, tokenizer) into the run.
+  virtual void write_to_run(const run::RunDirectory& run) const = 0;
+  // Strings stored in the weights file's metadata (labels, architecture).
+  virtual std::map<std::string, std::string> weights_metadata() const = 0;
+};
+
+}  // namespace tessera::tasks

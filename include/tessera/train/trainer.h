@@ -1,0 +1,37 @@
+#pragma once
+// The training loop, generic over tasks::Task: epochs of optimizer steps with a per-step
+// learning-rate schedule and gradient clipping, validation every `eval_every` epochs, the best
+// weights kept by the monitored metric, early stopping, and after every epoch an atomic
+// checkpoint from which `--resume` continues exactly (same final weights on the CPU).
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "tessera/core/config/experiment.h"
+
+namespace tessera::train {
+
+struct TrainRequest {
+  config::ExperimentConfig config;
+  // Resume: continue this run directory (its own config.yaml wins over `config`), or, when
+  // empty with `resume` set, the latest run of config.runtime.name under output_dir.
+  bool resume = false;
+  std::filesystem::path resume_dir;
+};
+
+struct TrainSummary {
+  std::filesystem::path run_dir;
+  std::int64_t epochs_completed = 0;
+  std::int64_t best_epoch = 0;    // the epoch whose weights are in weights.safetensors
+  double best_val_accuracy = std::numeric_limits<double>::quiet_NaN();
+  double best_val_loss = std::numeric_limits<double>::quiet_NaN();
+  nlohmann::json test;   // metrics of the best weights on data.test (null when no test split)
+  double train_seconds = 0.0;
+  bool early_stopped = false;
+};
+
+TrainSummary train(const TrainRequest& request);
+
+}  // namespace tessera::train

@@ -1,0 +1,76 @@
+#include "tessera/eval/evaluator.h"
+
+#include <chrono>
+
+#include "tessera/core/atomic_file.h"
+#include "tessera/core/device.h"
+#include "tessera/core/logging.h"
+#include "tessera/core/progress.h"
+#include "tessera/data/dataset.h"
+#include "tessera/metrics/latency.h"
+#include "tessera/tasks/classification.h"
+
+namespace tessera::eval {
+namespace {
+
+void synchronize(const torch::Device& device) {
+  if (device.is_cuda()) torch::cuda::synchronize(device.index());
+}
+
+}  // namespace
+
+EvalResult evaluate(const EvalRequest& request) {
+  const auto run = run::RunDirectory::open(request.run_dir);
+  const torch::Device device = resolve_device(request.device);
+  auto task = tasks::ClassificationTask::from_run_directory(run, device, request.last_weights);
+  if (request.batch_size > 0) task->mutable_config().eval.batch_size = request.batch_size;
+  task->set_dataset(tasks::Split::test, data::load_dataset(request.data, task->classes()));
+
+  torch::NoGradGuard no_grad;
+  auto evaluation = task->new_evaluation();
+  std::vector<double> batch_ms;
+  std::int64_t unreadable = 0;
+  Progress bar("eval", static_cast<std::int64_t>(task->examples(tasks::Split::test)), "img", 1000);
+  const auto start = std::chrono::steady_clock::now();
+  task->start_epoch(tasks::Split::test, 0);
+  while (true) {
+    const auto batch_start = std::chrono::steady_clock::now();
+    auto batch = task->next_batch(tasks::Split::test);
+    if (!batch) break;
+    unreadable += static_cast<std::int64_t>(batch->failures.size());
+    if (batch->inputs.size(0) == 0) continue;
+    const torch::Tensor outputs = task->forward(batch->inputs);
+    synchronize(device);
+    batch_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - batch_start).count());
+    evaluation->update(outputs, batch->targets);
+    bar.update(evaluation->count() + unreadable);
+  }
+  bar.finish();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  nlohmann::json report = evaluation->report();
+  report["run"] = run.path().filename().string();
+  report["weights"] = request.last_weights ? "last" : "best";
+  report["device"] = describe_device(device);
+  report["unreadable"] = unreadable;
+  report["throughput"] = {{"images", evaluation->count()},
+                          {"seconds", seconds},
+                          {"images_per_second", seconds > 0 ? static_cast<double>(evaluation->count()) / seconds : 0.0},
+                          {"batch_size", task->config().eval.batch_size}};
+  report["batch_latency_ms"] = metrics::to_json(metrics::summarize_latencies(batch_ms));
+
+  const std::filesystem::path out_dir = request.output_dir.empty() ? run.path() : request.output_dir;
+  EvalResult result{report, out_dir / "report.json", {}};
+  write_file_atomic(result.report_path, report.dump(2) + "\n");
+  for (const auto& [name, content] : evaluation->artifacts()) {
+    result.artifact_paths.push_back(out_dir / name);
+    write_file_atomic(out_dir / name, content);
+  }
+  log::info("eval: accuracy ", evaluation->value("accuracy"), ", top-", report.value("top_k", 0), " ",
+            evaluation->value("top_k_accuracy"), ", loss ", evaluation->value("loss"), " on ", evaluation->count(),
+            " images (", static_cast<long>(report["throughput"]["images_per_second"].get<double>()), " img/s)");
+  if (unreadable > 0) log::warn(unreadable, " image(s) could not be read and were skipped");
+  return result;
+}
+
+}  // namespace tessera::eval

@@ -1,0 +1,223 @@
+#include "tessera/tasks/classification.h"
+
+#include <torch/nn/functional/loss.h>
+
+#include "tessera/core/error.h"
+#include "tessera/core/logging.h"
+#include "tessera/data/dataset.h"
+#include "tessera/models/registry.h"
+#include "tessera/models/safetensors.h"
+
+namespace tessera::tasks {
+namespace {
+
+class ClassificationEvaluation final : public Evaluation {
+ public:
+  ClassificationEvaluation(std::vector<std::string> classes, int top_k) : metrics_(std::move(classes), top_k) {}
+  void update(const torch::Tensor& outputs, const torch::Tensor& targets) override { metrics_.update(outputs, targets); }
+  std::int64_t count() const override { return metrics_.count(); }
+  double value(const std::string& name) const override {
+    if (name == "loss") return metrics_.mean_loss();
+    if (name == "accuracy") return metrics_.accuracy();
+    if (name == "top_k_accuracy") return metrics_.top_k_accuracy();
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  nlohmann::json report() const override { return metrics_.to_json(); }
+  std::map<std::string, std::string> artifacts() const override { return {{"confusion.csv", metrics_.confusion_csv()}}; }
+
+ private:
+  metrics::ClassificationMetrics metrics_;
+};
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+}  // namespace
+
+const char* split_name(Split split) {
+  switch (split) {
+    case Split::train: return "train";
+    case Split::val: return "val";
+    case Split::test: return "test";
+  }
+  return "?";
+}
+
+ClassificationTask::ClassificationTask(const config::ExperimentConfig& config, std::vector<std::string> classes,
+                                       torch::Device device)
+    : config_(config), classes_(std::move(classes)), device_(device) {}
+
+std::unique_ptr<ClassificationTask> ClassificationTask::for_training(const config::ExperimentConfig& config,
+                                                                     torch::Device device) {
+  if (config.data.train.empty()) throw UserError("data.train is required for training (a folder or a CSV manifest)");
+  data::ClassificationDataset train = data::load_dataset(config.data.train);
+  if (train.classes.size() < 2) {
+    throw UserError(config.data.train + ": found " + std::to_string(train.classes.size()) +
+                    " class(es); classification needs at least 2");
+  }
+  std::unique_ptr<ClassificationTask> task(new ClassificationTask(config, train.classes, device));
+  task->compute_class_weights(train);
+  task->set_dataset(Split::train, std::move(train));
+  if (!config.data.val.empty()) task->set_dataset(Split::val, data::load_dataset(config.data.val, task->classes_));
+  if (!config.data.test.empty()) task->set_dataset(Split::test, data::load_dataset(config.data.test, task->classes_));
+  task->build_network();
+  return task;
+}
+
+std::unique_ptr<ClassificationTask> ClassificationTask::for_run(const config::ExperimentConfig& config,
+                                                                std::vector<std::string> classes, torch::Device device) {
+  std::unique_ptr<ClassificationTask> task(new ClassificationTask(config, std::move(classes), device));
+  task->build_network();
+  return task;
+}
+
+std::unique_ptr<ClassificationTask> ClassificationTask::from_run_directory(const run::RunDirectory& run,
+                                                                          torch::Device device, bool last_weights) {
+  config::ExperimentConfig config = run.read_config();
+  config.model.weights.clear();  // the run's own weights replace any starting point
+  auto task = for_run(config, run.read_labels(), device);
+  const auto path = last_weights ? run.last_weights_path() : run.weights_path();
+  if (!std::filesystem::exists(path)) {
+    throw UserError(path.string() + " not found: the run has not finished an epoch yet");
+  }
+  models::load_state_dict(task->module(), models::load_safetensors(path).tensors);
+  task->module().to(device);
+  task->module().eval();
+  return task;
+}
+
+void ClassificationTask::build_network() {
+  const auto classes = static_cast<std::int64_t>(classes_.size());
+  if (config_.model.num_classes != 0 && config_.model.num_classes != classes) {
+    throw UserError("model.num_classes is " + std::to_string(config_.model.num_classes) + " but the data has " +
+                    std::to_string(classes) + " classes (" + join(classes_) + "); set it to 0 to follow the data");
+  }
+  models::ModelSpec spec;
+  spec.name = config_.model.name;
+  spec.num_classes = classes;
+  spec.in_channels = config_.data.channels;
+  spec.width = config_.model.width;
+  spec.dropout = config_.model.dropout;
+  network_ = models::create_model(spec);
+
+  if (!config_.model.weights.empty()) {
+    // Start from given weights (e.g. torchvision's): tensors whose shape differs, typically
+    // the classifier for another number of classes, keep their fresh initialisation.
+    const models::TensorFile file = models::load_safetensors(config_.model.weights);
+    const auto own = models::state_dict(*network_);
+    std::map<std::string, torch::Tensor> usable;
+    for (const auto& [name, tensor] : file.tensors) {
+      const auto it = own.find(name);
+      if (it == own.end()) {
+        log::warn("model.weights: ", name, " is not a parameter of ", spec.name, "; skipped");
+      } else if (it->second.sizes() != tensor.sizes()) {
+        log::warn("model.weights: ", name, " has shape ", tensor.sizes(), " but the model needs ", it->second.sizes(),
+                  "; keeping its initialisation");
+      } else {
+        usable.emplace(name, tensor);
+      }
+    }
+    models::load_state_dict(*network_, usable, /*strict=*/false);
+    log::info("loaded ", usable.size(), "/", own.size(), " tensors from ", config_.model.weights);
+  }
+  network_->to(device_);
+}
+
+void ClassificationTask::compute_class_weights(const data::ClassificationDataset& train) {
+  const auto& weights = config_.train.class_weights;
+  const std::size_t classes = train.classes.size();
+  if (weights.balanced) {
+    // sklearn's "balanced": n_samples / (n_classes * count_c).
+    std::vector<double> counts(classes, 0.0);
+    for (const auto& sample : train.samples) counts[static_cast<std::size_t>(sample.label)] += 1.0;
+    std::vector<float> values(classes);
+    for (std::size_t c = 0; c < classes; ++c) {
+      values[c] = counts[c] > 0 ? static_cast<float>(train.samples.size() / (classes * counts[c])) : 0.0f;
+    }
+    class_weights_ = torch::tensor(values);
+  } else if (!weights.values.empty()) {
+    if (weights.values.size() != classes) {
+      throw UserError("train.class_weights has " + std::to_string(weights.values.size()) + " values but the data has " +
+                      std::to_string(classes) + " classes (" + join(train.classes) + ")");
+    }
+    std::vector<float> values(weights.values.begin(), weights.values.end());
+    class_weights_ = torch::tensor(values);
+  }
+  if (class_weights_.defined()) class_weights_ = class_weights_.to(device_);
+}
+
+void ClassificationTask::set_dataset(Split split, data::ClassificationDataset dataset) {
+  if (dataset.samples.empty()) throw UserError("no images found in " + dataset.root.string());
+  loaders_[split] = std::make_unique<data::BatchLoader>(std::move(dataset), loader_options(split));
+}
+
+data::LoaderOptions ClassificationTask::loader_options(Split split) const {
+  const auto& d = config_.data;
+  const bool training = split == Split::train;
+  data::LoaderOptions options;
+  options.batch_size = training ? d.batch_size : config_.eval.batch_size;
+  options.workers = d.workers;
+  options.prefetch_batches = d.prefetch;
+  options.shuffle = training;
+  options.drop_last = training && d.drop_last;
+  options.seed = config_.runtime.seed;
+  options.channels = d.channels;
+  options.preprocess.resize_h = d.resize.height;
+  options.preprocess.resize_w = d.resize.width;
+  options.preprocess.out_h = d.crop.height;
+  options.preprocess.out_w = d.crop.width;
+  options.preprocess.mean.assign(d.mean.begin(), d.mean.end());
+  options.preprocess.std.assign(d.std.begin(), d.std.end());
+  options.augment = training;
+  options.pad = d.pad;
+  options.hflip = d.hflip;
+  options.cache_decoded = d.cache;
+  return options;
+}
+
+torch::Tensor ClassificationTask::loss(const torch::Tensor& outputs, const torch::Tensor& targets) {
+  auto options = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(config_.train.label_smoothing);
+  if (class_weights_.defined()) options.weight(class_weights_);
+  return torch::nn::functional::cross_entropy(outputs, targets, options);
+}
+
+bool ClassificationTask::has_split(Split split) const { return loaders_.contains(split); }
+
+std::size_t ClassificationTask::batches_per_epoch(Split split) const {
+  return has_split(split) ? loaders_.at(split)->batches_per_epoch() : 0;
+}
+
+std::size_t ClassificationTask::examples(Split split) const {
+  return has_split(split) ? loaders_.at(split)->dataset().samples.size() : 0;
+}
+
+void ClassificationTask::start_epoch(Split split, std::int64_t epoch) {
+  if (!has_split(split)) throw std::logic_error(std::string("no ") + split_name(split) + " split");
+  loaders_.at(split)->start_epoch(epoch);
+}
+
+std::optional<TaskBatch> ClassificationTask::next_batch(Split split) {
+  std::optional<data::Batch> batch = loaders_.at(split)->next();
+  if (!batch) return std::nullopt;
+  TaskBatch out;
+  out.failures = std::move(batch->failures);
+  const bool to_gpu = !device_.is_cpu();
+  out.inputs = batch->images.to(device_, /*non_blocking=*/to_gpu);
+  out.targets = batch->labels.to(device_, /*non_blocking=*/to_gpu);
+  return out;
+}
+
+std::unique_ptr<Evaluation> ClassificationTask::new_evaluation() const {
+  return std::make_unique<ClassificationEvaluation>(classes_, config_.eval.top_k);
+}
+
+void ClassificationTask::write_to_run(const run::RunDirectory& run) const { run.write_labels(classes_); }
+
+std::map<std::string, std::string> ClassificationTask::weights_metadata() const {
+  return {{"task", "classification"}, {"model", config_.model.name}, {"labels", nlohmann::json(classes_).dump()}};
+}
+
+}  // namespace tessera::tasks

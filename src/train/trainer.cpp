@@ -1,0 +1,263 @@
+#include "tessera/train/trainer.h"
+
+#include <torch/nn/utils/clip_grad.h>
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "tessera/core/device.h"
+#include "tessera/core/error.h"
+#include "tessera/core/logging.h"
+#include "tessera/core/progress.h"
+#include "tessera/models/safetensors.h"
+#include "tessera/run/checkpoint.h"
+#include "tessera/run/run_directory.h"
+#include "tessera/tasks/classification.h"
+#include "tessera/train/lr_schedule.h"
+#include "tessera/train/optimizer.h"
+
+namespace tessera::train {
+namespace fs = std::filesystem;
+namespace {
+
+std::string fixed(double value, int digits = 4) {
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(digits);
+  out << value;
+  return out.str();
+}
+
+// Opens the run to continue, or creates a fresh one.
+run::RunDirectory open_run(const TrainRequest& request, config::ExperimentConfig& config) {
+  if (!request.resume) {
+    auto run = run::RunDirectory::create(config);
+    run.write_config(config);
+    return run;
+  }
+  fs::path dir = request.resume_dir;
+  if (dir.empty()) {
+    const auto latest = run::RunDirectory::latest(config.runtime.output_dir, config.runtime.name);
+    if (!latest) {
+      throw UserError("--resume: no run named '" + config.runtime.name + "' under " + config.runtime.output_dir +
+                      " to continue");
+    }
+    dir = *latest;
+  }
+  auto run = run::RunDirectory::open(dir);
+  config = run.read_config();  // the run's own settings, so the schedule and data match
+  return run;
+}
+
+// Weights for eval/infer: torchvision-compatible names, with the config and labels in the
+// metadata so the file alone says what it is.
+void save_weights(const fs::path& path, tasks::Task& task, const config::ExperimentConfig& config, std::int64_t epoch) {
+  auto metadata = task.weights_metadata();
+  metadata["config"] = config::to_yaml(config);
+  metadata["epoch"] = std::to_string(epoch);
+  metadata["format"] = "tessera-weights-1";
+  models::save_safetensors(path, models::state_dict(task.module()), metadata);
+}
+
+// One pass over a split without gradients.
+std::unique_ptr<tasks::Evaluation> evaluate_split(tasks::Task& task, tasks::Split split, std::int64_t epoch) {
+  torch::NoGradGuard no_grad;
+  task.module().eval();
+  auto evaluation = task.new_evaluation();
+  task.start_epoch(split, epoch);
+  while (auto batch = task.next_batch(split)) {
+    if (batch->inputs.size(0) == 0) continue;  // every image of the batch failed to decode
+    evaluation->update(task.forward(batch->inputs), batch->targets);
+  }
+  return evaluation;
+}
+
+class Trainer {
+ public:
+  Trainer(config::ExperimentConfig config, run::RunDirectory run, torch::Device device)
+      : config_(std::move(config)), run_(std::move(run)), device_(device) {}
+
+  TrainSummary run(bool resuming) {
+    task_ = tasks::ClassificationTask::for_training(config_, device_);
+    task_->write_to_run(run_);
+    optimizer_ = make_optimizer(task_->module(), config_.optim);
+    const auto steps_per_epoch = static_cast<std::int64_t>(task_->batches_per_epoch(tasks::Split::train));
+    if (steps_per_epoch == 0) {
+      throw UserError(config_.data.train + ": fewer images than one batch (" + std::to_string(config_.data.batch_size) +
+                      ") with data.drop_last on");
+    }
+    schedule_ = std::make_unique<LrSchedule>(config_.optim, steps_per_epoch, config_.train.epochs);
+
+    if (resuming && fs::exists(run_.checkpoint_path())) {
+      progress_ = run::load_checkpoint(run_.checkpoint_path(), task_->module(), *optimizer_);
+      log::info("resuming ", run_.path().string(), " after epoch ", progress_.epochs_completed, " (step ",
+                progress_.step, ")");
+    } else if (resuming) {
+      log::warn("no checkpoint in ", run_.path().string(), " yet; starting it from the first epoch");
+    }
+    if (progress_.finished) {
+      log::info("this run already finished (", progress_.epochs_completed, " epochs); nothing to resume");
+    }
+
+    log::info("training ", config_.model.name, " on ", task_->examples(tasks::Split::train), " images (",
+              steps_per_epoch, " steps/epoch) on ", describe_device(device_), " -> ", run_.path().string());
+    const auto start = std::chrono::steady_clock::now();
+    bool early_stopped = false;
+    for (std::int64_t epoch = progress_.epochs_completed + 1; epoch <= config_.train.epochs && !progress_.finished;
+         ++epoch) {
+      nlohmann::json record = train_epoch(epoch, steps_per_epoch);
+      const bool evaluate = epoch % config_.train.eval_every == 0 || epoch == config_.train.epochs;
+      bool improved = false;
+      if (evaluate) improved = validate(epoch, record);
+      progress_.epochs_completed = epoch;
+      early_stopped = config_.train.early_stopping.patience > 0 &&
+                      progress_.evals_without_improvement >= config_.train.early_stopping.patience;
+      progress_.finished = epoch == config_.train.epochs || early_stopped;
+      save_epoch(epoch, improved);
+      run_.append_metrics(record);
+      if (early_stopped) {
+        log::info("early stopping: ", config_.train.monitor, " did not improve for ",
+                  progress_.evals_without_improvement, " evaluations");
+      }
+    }
+    TrainSummary summary = summarize(early_stopped);
+    summary.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return summary;
+  }
+
+ private:
+  nlohmann::json train_epoch(std::int64_t epoch, std::int64_t steps_per_epoch) {
+    auto& module = task_->module();
+    module.train();
+    task_->start_epoch(tasks::Split::train, epoch);
+    Progress bar("epoch " + std::to_string(epoch) + "/" + std::to_string(config_.train.epochs), steps_per_epoch,
+                 "step", config_.train.log_every);
+    double loss_sum = 0.0;
+    std::int64_t correct = 0, seen = 0, steps = 0, failures = 0;
+    double lr = 0.0;
+    while (auto batch = task_->next_batch(tasks::Split::train)) {
+      failures += static_cast<std::int64_t>(batch->failures.size());
+      ++steps;
+      if (batch->inputs.size(0) == 0) continue;
+      lr = schedule_->at(progress_.step);
+      set_learning_rate(*optimizer_, lr);
+      optimizer_->zero_grad();
+      const torch::Tensor outputs = task_->forward(batch->inputs);
+      const torch::Tensor loss = task_->loss(outputs, batch->targets);
+      if (!std::isfinite(loss.item<double>())) {
+        throw UserError("training diverged at epoch " + std::to_string(epoch) + " step " +
+                        std::to_string(progress_.step) + " (loss is not finite); lower optim.lr or set train.grad_clip");
+      }
+      loss.backward();
+      if (config_.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(module.parameters(), config_.train.grad_clip);
+      optimizer_->step();
+      ++progress_.step;
+      const auto n = batch->inputs.size(0);
+      loss_sum += loss.item<double>() * static_cast<double>(n);
+      correct += outputs.argmax(1).eq(batch->targets).sum().item<std::int64_t>();
+      seen += n;
+      bar.update(steps, "loss " + fixed(loss_sum / static_cast<double>(seen)) + " lr " + fixed(lr, 6));
+    }
+    bar.finish();
+    nlohmann::json record = {{"epoch", epoch},
+                             {"step", progress_.step},
+                             {"lr", lr},
+                             {"train_loss", seen ? loss_sum / static_cast<double>(seen) : 0.0},
+                             {"train_accuracy", seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0},
+                             {"train_seconds", bar.seconds()},
+                             {"train_images_per_second", bar.seconds() > 0 ? seen / bar.seconds() : 0.0}};
+    if (failures > 0) record["train_unreadable"] = failures;
+    std::string line = "epoch " + std::to_string(epoch) + ": train loss " + fixed(record["train_loss"]) + " acc " +
+                       fixed(record["train_accuracy"]) + " (" + fixed(bar.seconds(), 1) + " s, " +
+                       fixed(record["train_images_per_second"], 0) + " img/s)";
+    log::info(line);
+    return record;
+  }
+
+  // Evaluates the val split (when there is one) and updates the best metric; true when improved.
+  bool validate(std::int64_t epoch, nlohmann::json& record) {
+    if (!task_->has_split(tasks::Split::val)) {
+      // Without a validation set the latest weights are the best we know.
+      progress_.best_epoch = epoch;
+      return true;
+    }
+    const auto evaluation = evaluate_split(*task_, tasks::Split::val, epoch);
+    const double accuracy = evaluation->value("accuracy");
+    const double loss = evaluation->value("loss");
+    record["val_loss"] = loss;
+    record["val_accuracy"] = accuracy;
+    const bool maximize = config_.train.monitor == "val_accuracy";
+    const double value = maximize ? accuracy : loss;
+    const double delta = config_.train.early_stopping.min_delta;
+    const bool improved = std::isnan(progress_.best_metric) ||
+                          (maximize ? value > progress_.best_metric + delta : value < progress_.best_metric - delta);
+    if (improved) {
+      progress_.best_metric = value;
+      progress_.best_epoch = epoch;
+      progress_.evals_without_improvement = 0;
+    } else {
+      ++progress_.evals_without_improvement;
+    }
+    log::info("epoch ", epoch, ": val loss ", fixed(loss), " acc ", fixed(accuracy), improved ? " (best)" : "");
+    return improved;
+  }
+
+  // Weights first, checkpoint last: the checkpoint is the commit point of an epoch, so a kill
+  // in between repeats the epoch on resume and rewrites the same weights.
+  void save_epoch(std::int64_t epoch, bool improved) {
+    save_weights(run_.last_weights_path(), *task_, config_, epoch);
+    if (improved || config_.train.keep == "last") save_weights(run_.weights_path(), *task_, config_, epoch);
+    run::save_checkpoint(run_.checkpoint_path(), task_->module(), *optimizer_, progress_);
+  }
+
+  TrainSummary summarize(bool early_stopped) {
+    TrainSummary summary;
+    summary.run_dir = run_.path();
+    summary.epochs_completed = progress_.epochs_completed;
+    summary.best_epoch = config_.train.keep == "last" ? progress_.epochs_completed : progress_.best_epoch;
+    summary.early_stopped = early_stopped;
+    // Reload the best weights: the summary and the test numbers describe what eval/infer use.
+    if (fs::exists(run_.weights_path())) {
+      models::load_state_dict(task_->module(), models::load_safetensors(run_.weights_path()).tensors);
+    }
+    if (task_->has_split(tasks::Split::val)) {
+      const auto val = evaluate_split(*task_, tasks::Split::val, 0);
+      summary.best_val_accuracy = val->value("accuracy");
+      summary.best_val_loss = val->value("loss");
+    }
+    if (task_->has_split(tasks::Split::test)) {
+      const auto test = evaluate_split(*task_, tasks::Split::test, 0);
+      summary.test = test->report();
+      run_.write_json("test_metrics.json", summary.test);
+      log::info("test: accuracy ", fixed(test->value("accuracy")), " loss ", fixed(test->value("loss")), " on ",
+                test->count(), " images");
+    }
+    return summary;
+  }
+
+  config::ExperimentConfig config_;
+  run::RunDirectory run_;
+  torch::Device device_;
+  std::unique_ptr<tasks::ClassificationTask> task_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::unique_ptr<LrSchedule> schedule_;
+  run::TrainProgress progress_;
+};
+
+}  // namespace
+
+TrainSummary train(const TrainRequest& request) {
+  config::ExperimentConfig config = request.config;
+  run::RunDirectory run = open_run(request, config);
+  log::init(config.runtime.log_level);
+  log::add_file(run.log_path());
+  apply_runtime(config.runtime);  // seeds before the model is built: same seed, same init
+  const torch::Device device = resolve_device(config.runtime.device);
+  Trainer trainer(config, run, device);
+  TrainSummary summary = trainer.run(request.resume);
+  log::remove_file();
+  return summary;
+}
+
+}  // namespace tessera::train

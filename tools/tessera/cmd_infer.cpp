@@ -1,0 +1,33 @@
+#include <cstdio>
+
+#include "commands.h"
+#include "tessera/core/error.h"
+#include "tessera/infer/predictor.h"
+
+namespace tessera::cli {
+
+void add_infer_command(CLI::App& app) {
+  auto request = std::make_shared<infer::InferRequest>();
+  auto* command = app.add_subcommand("infer", "Predict labels for image files or folders (CSV output)");
+  command->footer(
+      "Output columns: path,label,confidence,top1,top1_prob,...,error. Unreadable files get a row with the\n"
+      "reason in 'error' and are skipped; exit status 1 only when every file failed.\n"
+      "Example:\n  tessera infer models/digits --input data/digits/test --top-k 3 --output preds.csv");
+  command->add_option("run_dir", request->run_dir, "Run directory written by `tessera train`")->required();
+  command->add_option("--input", request->inputs, "Image files and/or folders (searched recursively)")->required();
+  command->add_option("--top-k", request->top_k, "Labels with probabilities per image")->capture_default_str();
+  command->add_option("--output", request->output, "CSV file (default: <run>/predictions.csv)");
+  command->add_option("--device", request->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+  command->add_option("--batch-size", request->batch_size, "Images per batch (default: the run's eval.batch_size)");
+  command->callback([request] {
+    const infer::InferSummary summary = infer::predict(*request);
+    std::printf("predictions: %s (%zu images", summary.output.c_str(), summary.predicted);
+    if (summary.failed > 0) std::printf(", %zu unreadable", summary.failed);
+    std::printf(")\n");
+    if (summary.predicted == 0 && summary.failed > 0) {
+      throw UserError("none of the " + std::to_string(summary.failed) + " input files could be read");
+    }
+  });
+}
+
+}  // namespace tessera::cli
