@@ -57,7 +57,7 @@ function(tessera_module name)
         TESSERA_BINARY_DIR="${PROJECT_BINARY_DIR}"
         TESSERA_PYTHON_EXE="${TESSERA_PYTHON}")
       target_precompile_headers(test_${name} REUSE_FROM tessera_pch)
-      gtest_discover_tests(test_${name} DISCOVERY_MODE PRE_TEST
+      gtest_discover_tests(test_${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 120
         WORKING_DIRECTORY "${PROJECT_BINARY_DIR}" PROPERTIES LABELS "${name}")
     endif()
   endif()

@@ -1,0 +1,112 @@
+// The CLI as a user meets it: help, exit codes, one-line errors, dry runs, version, inspect.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "e2e/cli.h"
+
+namespace tessera::e2e {
+namespace {
+namespace fs = std::filesystem;
+
+int count_lines(const std::string& text) {
+  int lines = 0;
+  for (char c : text) lines += c == '\n';
+  return lines;
+}
+
+TEST(Cli, HelpListsEverySubcommand) {
+  const auto result = run_tessera({"--help"});
+  EXPECT_EQ(result.exit_code, 0);
+  for (const char* command : {"train", "eval", "infer", "prepare", "inspect", "version"}) {
+    EXPECT_NE(result.out.find(command), std::string::npos) << command;
+  }
+}
+
+TEST(Cli, EverySubcommandHasHelp) {
+  for (const char* command : {"train", "eval", "infer", "prepare", "inspect", "version"}) {
+    const auto result = run_tessera({command, "--help"});
+    EXPECT_EQ(result.exit_code, 0) << command;
+    EXPECT_NE(result.out.find("Usage"), std::string::npos) << command;
+  }
+  EXPECT_NE(run_tessera({"train", "--help"}).out.find("--set"), std::string::npos);
+}
+
+TEST(Cli, NoOrUnknownSubcommandFails) {
+  EXPECT_NE(run_tessera({}).exit_code, 0);
+  EXPECT_NE(run_tessera({"trian"}).exit_code, 0);
+}
+
+TEST(Cli, BadConfigIsOneLineUserErrorWithLocationAndKey) {
+  const fs::path dir = fresh_dir("cfg");
+  std::ofstream(dir / "bad.yaml") << "optim:\n  name: sgd\n  lr: -1\n";
+  const auto result = run_tessera({"train", (dir / "bad.yaml").string()});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, "error: " + (dir / "bad.yaml").string() + ":3:3: optim.lr: must be > 0 (got -1)\n");
+}
+
+TEST(Cli, SetOverrideErrorsNameTheArgument) {
+  const fs::path dir = fresh_dir("cfg");
+  std::ofstream(dir / "ok.yaml") << "train: {epochs: 1}\n";
+  const auto result = run_tessera({"train", (dir / "ok.yaml").string(), "--set", "train.epohcs=2"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, "error: --set train.epohcs=2: train.epohcs: unknown key; did you mean 'train.epochs'?\n");
+}
+
+TEST(Cli, DryRunPrintsTheResolvedConfigWithOverrides) {
+  const auto result = run_tessera(
+      {"train", std::string(TESSERA_SOURCE_DIR) + "/configs/digits.yaml", "--dry-run", "--set", "optim.lr=0.125"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("lr: 0.125"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("name: digits"), std::string::npos) << "run name defaults to the config stem";
+  EXPECT_NE(result.out.find("label_smoothing:"), std::string::npos) << "defaults are filled in";
+}
+
+TEST(Cli, MissingConfigFileIsAUserError) {
+  const auto result = run_tessera({"train", "/nonexistent/config.yaml"});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find("/nonexistent/config.yaml"), std::string::npos);
+}
+
+TEST(Cli, MissingTrainingDataNamesTheFolder) {
+  const fs::path dir = fresh_dir("nodata");
+  std::ofstream(dir / "c.yaml") << "runtime: {output_dir: " << (dir / "models").string() << "}\n"
+                                << "data: {train: " << (dir / "no-such-folder").string() << "}\n";
+  const auto result = run_tessera({"train", (dir / "c.yaml").string()});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find((dir / "no-such-folder").string()), std::string::npos) << result.err;
+  EXPECT_EQ(count_lines(result.err.substr(result.err.find("error:"))), 1) << result.err;
+}
+
+TEST(Cli, AskingForCudaWithoutAGpuIsAUserError) {
+  if (run_tessera({"version"}).out.find("CUDA devices:          none") == std::string::npos) {
+    GTEST_SKIP() << "a CUDA device is present";
+  }
+  const fs::path dir = fresh_dir("cuda");
+  std::ofstream(dir / "c.yaml") << quick_digits_config(dir / "models", 1);
+  const auto result = run_tessera({"train", (dir / "c.yaml").string(), "--set", "runtime.device=cuda"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("no CUDA device is available"), std::string::npos) << result.err;
+}
+
+TEST(Cli, VersionNamesTorchAndLibraries) {
+  const auto result = run_tessera({"version"});
+  ASSERT_EQ(result.exit_code, 0);
+  for (const char* name : {"tessera:", "torch:", "2.11.0", "CUDA runtime:", "cuDNN:", "OpenCV:", "DCMTK:", "CUDA devices:"}) {
+    EXPECT_NE(result.out.find(name), std::string::npos) << name << "\n" << result.out;
+  }
+}
+
+TEST(Cli, InspectDescribesConfigsAndRejectsOtherFiles) {
+  const auto config = run_tessera({"inspect", std::string(TESSERA_SOURCE_DIR) + "/configs/digits.yaml"});
+  EXPECT_EQ(config.exit_code, 0) << config.err;
+  EXPECT_NE(config.out.find("is valid"), std::string::npos);
+  const fs::path dir = fresh_dir("inspect");
+  std::ofstream(dir / "notes.txt") << "hello";
+  const auto other = run_tessera({"inspect", (dir / "notes.txt").string()});
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.err.find("cannot inspect"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tessera::e2e

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Sets up everything Tessera needs on a fresh Debian 12 machine (as root), then builds it.
+# Idempotent: a second run installs nothing and rebuilds only what changed.
+#
+#   tools/setup.sh              # packages + torch venv + build/ (the default)
+#   tools/setup.sh --no-build   # packages and venv only
+#
+# Environment:
+#   TESSERA_VENV   virtual environment holding torch (default /opt/tessera/venv). It lives outside
+#                  the checkout so another clone (CI) reuses it instead of fetching ~4 GB again.
+#   TESSERA_CACHE  downloaded datasets (default /opt/tessera/cache)
+#   BUILD_DIR      build folder (default build)
+#   Torch_DIR      use this LibTorch (e.g. the pytorch.org zip) instead of the venv's torch
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV=${TESSERA_VENV:-/opt/tessera/venv}
+BUILD_DIR=${BUILD_DIR:-build}
+TORCH_VERSION=2.11.0
+TORCHVISION_VERSION=0.26.0   # pairs with torch 2.11; only tests and benchmarks use it
+BUILD=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) BUILD=0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown option $arg" >&2; exit 1 ;;
+  esac
+done
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# --- 1. Debian packages -------------------------------------------------------------------
+APT_PACKAGES=(
+  build-essential cmake ninja-build ccache git pkg-config
+  python3 python3-venv python3-pip
+  libopencv-dev libdcmtk-dev dcmtk libyaml-cpp-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+)
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  step "Installing Debian packages: ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then echo "setup.sh: run as root to install packages (or install: ${missing[*]})" >&2; exit 1; fi
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  step "Debian packages: all present"
+fi
+
+# --- 2. LibTorch: the torch wheel from PyPI in a virtual environment ------------------------
+if [[ -z "${Torch_DIR:-}" ]]; then
+  if [[ ! -x "$VENV/bin/python" ]]; then
+    step "Creating the virtual environment $VENV"
+    mkdir -p "$(dirname "$VENV")"
+    /usr/bin/python3 -m venv "$VENV"
+  fi
+  have_torch=$("$VENV/bin/python" -c "import torch; print(torch.__version__.split('+')[0])" 2>/dev/null || true)
+  if [[ "$have_torch" != "$TORCH_VERSION" ]]; then
+    step "Installing torch==$TORCH_VERSION (the CUDA 13.0 build, several GB) into $VENV"
+    "$VENV/bin/pip" install -q --upgrade pip
+    "$VENV/bin/pip" install -q "torch==$TORCH_VERSION"
+  else
+    step "torch $have_torch: present in $VENV"
+  fi
+  # Independent references for the tests and peers for the benchmarks.
+  if ! "$VENV/bin/python" -c "import torchvision, safetensors, numpy" 2>/dev/null; then
+    step "Installing torchvision==$TORCHVISION_VERSION, safetensors, numpy (tests and benchmarks)"
+    "$VENV/bin/pip" install -q "torchvision==$TORCHVISION_VERSION" safetensors numpy
+  fi
+  CMAKE_TORCH=(-DTESSERA_PYTHON="$VENV/bin/python")
+else
+  step "Using the LibTorch at Torch_DIR=$Torch_DIR"
+  CMAKE_TORCH=(-DTorch_DIR="$Torch_DIR")
+fi
+
+# --- 3. Build --------------------------------------------------------------------------------
+if ((BUILD)); then
+  step "Configuring and building in $ROOT/$BUILD_DIR"
+  cd "$ROOT"
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release "${CMAKE_TORCH[@]}" ${CMAKE_ARGS:-}
+  start=$(date +%s)
+  cmake --build "$BUILD_DIR" -j "$(nproc)"
+  echo "build: $(( $(date +%s) - start )) s"
+fi
