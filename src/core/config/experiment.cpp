@@ -24,6 +24,9 @@ ExperimentConfig load_config(const std::filesystem::path& path, const std::vecto
 
 std::string to_yaml(const ExperimentConfig& config) {
   YAML::Emitter out;
+  // 15 significant digits print what people type (0.1, not 0.10000000000000001) and read back
+  // to the same value for any decimal of up to 15 digits.
+  out.SetDoublePrecision(15);
   out << YAML::BeginMap;
   SectionWriter writer(out);
   ExperimentConfig copy = config;
