@@ -40,6 +40,40 @@ double read_double(torch::serialize::InputArchive& archive, const char* key) {
   return value.item<double>();
 }
 
+std::string shape(const torch::Tensor& tensor) {
+  std::string out = "[";
+  for (const auto size : tensor.sizes()) out += (out.size() > 1 ? ", " : "") + std::to_string(size);
+  return out + "]";
+}
+
+// Module::load replaces each tensor with the stored one (set_), whatever its shape, so a
+// checkpoint of another architecture would load silently. Walk the archive the way Module::load
+// does and compare every parameter and buffer first.
+void check_matches(const torch::nn::Module& module, torch::serialize::InputArchive& archive,
+                   const std::filesystem::path& path, const std::string& prefix) {
+  const auto check = [&](const std::string& key, const torch::Tensor& own, bool is_buffer) {
+    torch::Tensor stored;
+    if (!archive.try_read(key, stored, is_buffer)) {
+      throw UserError("cannot resume from " + path.string() + ": it has no " + prefix + key +
+                      " (a checkpoint of another model?)");
+    }
+    if (stored.sizes() != own.sizes()) {
+      throw UserError("cannot resume from " + path.string() + ": " + prefix + key + " has shape " + shape(stored) +
+                      " there but " + shape(own) + " in the model (a checkpoint of another model?)");
+    }
+  };
+  for (const auto& item : module.named_parameters(/*recurse=*/false)) check(item.key(), item.value(), false);
+  for (const auto& item : module.named_buffers(/*recurse=*/false)) check(item.key(), item.value(), true);
+  for (const auto& item : module.named_children()) {
+    torch::serialize::InputArchive child;
+    if (!archive.try_read(item.key(), child)) {
+      throw UserError("cannot resume from " + path.string() + ": it has no " + prefix + item.key() +
+                      " (a checkpoint of another model?)");
+    }
+    check_matches(*item.value(), child, path, prefix + item.key() + ".");
+  }
+}
+
 }  // namespace
 
 void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module& model,
@@ -70,6 +104,7 @@ TrainProgress load_checkpoint(const std::filesystem::path& path, torch::nn::Modu
     torch::serialize::InputArchive model_archive, optimizer_archive;
     archive.read("model", model_archive);
     archive.read("optimizer", optimizer_archive);
+    check_matches(model, model_archive, path, "");
     model.load(model_archive);
     optimizer.load(optimizer_archive);
     torch::Tensor rng;

@@ -19,6 +19,7 @@ RunDirectory RunDirectory::create(const config::ExperimentConfig& config) {
     const fs::path candidate = output_dir / (suffix == 1 ? name : name + "-" + std::to_string(suffix));
     // create_directory returns false when it exists: claim the first free name atomically.
     if (fs::create_directory(candidate, error)) return RunDirectory(candidate);
+    if (error == std::errc::file_exists) continue;  // a file (not a folder) of that name: skip it too
     if (error) throw UserError("cannot create " + candidate.string() + ": " + error.message());
   }
 }
@@ -37,7 +38,8 @@ std::optional<fs::path> RunDirectory::latest(const fs::path& output_dir, const s
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(output_dir, error)) {
     const std::string stem = entry.path().filename().string();
-    const bool matches = stem == name || (stem.starts_with(name + "-") &&
+    // name itself, or name-N with at least one digit and nothing else after the dash.
+    const bool matches = stem == name || (stem.size() > name.size() + 1 && stem.starts_with(name + "-") &&
                                           stem.find_first_not_of("0123456789", name.size() + 1) == std::string::npos);
     if (!matches || !fs::is_regular_file(entry.path() / "config.yaml")) continue;
     const auto time = fs::last_write_time(entry.path() / "config.yaml");
