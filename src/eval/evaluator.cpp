@@ -4,6 +4,7 @@
 
 #include "tessera/core/atomic_file.h"
 #include "tessera/core/device.h"
+#include "tessera/core/format.h"
 #include "tessera/core/logging.h"
 #include "tessera/core/progress.h"
 #include "tessera/data/dataset.h"
@@ -66,9 +67,10 @@ EvalResult evaluate(const EvalRequest& request) {
     result.artifact_paths.push_back(out_dir / name);
     write_file_atomic(out_dir / name, content);
   }
-  log::info("eval: accuracy ", evaluation->value("accuracy"), ", top-", report.value("top_k", 0), " ",
-            evaluation->value("top_k_accuracy"), ", loss ", evaluation->value("loss"), " on ", evaluation->count(),
-            " images (", static_cast<long>(report["throughput"]["images_per_second"].get<double>()), " img/s)");
+  log::info("eval: accuracy ", fixed(evaluation->value("accuracy")), ", top-", report.value("top_k", 0), " ",
+            fixed(evaluation->value("top_k_accuracy")), ", loss ", fixed(evaluation->value("loss")), " on ",
+            evaluation->count(), " images (", fixed(report["throughput"]["images_per_second"].get<double>(), 0),
+            " img/s)");
   if (unreadable > 0) log::warn(unreadable, " image(s) could not be read and were skipped");
   return result;
 }

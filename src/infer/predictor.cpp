@@ -1,11 +1,11 @@
 #include "tessera/infer/predictor.h"
 
 #include <map>
-#include <sstream>
 
 #include "tessera/core/atomic_file.h"
 #include "tessera/core/device.h"
 #include "tessera/core/error.h"
+#include "tessera/core/format.h"
 #include "tessera/core/logging.h"
 #include "tessera/core/progress.h"
 #include "tessera/data/dataset.h"
@@ -22,13 +22,7 @@ std::string csv_field(const std::string& value) {
   return quoted + "\"";
 }
 
-std::string probability(double p) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(6);
-  out << p;
-  return out.str();
-}
+std::string probability(double p) { return fixed(p, 6); }
 
 data::ClassificationDataset unlabelled(const std::vector<fs::path>& inputs) {
   data::ClassificationDataset dataset;

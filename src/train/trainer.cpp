@@ -4,10 +4,10 @@
 
 #include <chrono>
 #include <cmath>
-#include <sstream>
 
 #include "tessera/core/device.h"
 #include "tessera/core/error.h"
+#include "tessera/core/format.h"
 #include "tessera/core/logging.h"
 #include "tessera/core/progress.h"
 #include "tessera/models/safetensors.h"
@@ -20,14 +20,6 @@
 namespace tessera::train {
 namespace fs = std::filesystem;
 namespace {
-
-std::string fixed(double value, int digits = 4) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(digits);
-  out << value;
-  return out.str();
-}
 
 // Opens the run to continue, or creates a fresh one.
 run::RunDirectory open_run(const TrainRequest& request, config::ExperimentConfig& config) {

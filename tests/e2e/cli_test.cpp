@@ -1,6 +1,7 @@
 // The CLI as a user meets it: help, exit codes, one-line errors, dry runs, version, inspect.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 
 #include "e2e/cli.h"
@@ -95,6 +96,19 @@ TEST(Cli, VersionNamesTorchAndLibraries) {
   for (const char* name : {"tessera:", "torch:", "2.11.0", "CUDA runtime:", "cuDNN:", "OpenCV:", "DCMTK:", "CUDA devices:"}) {
     EXPECT_NE(result.out.find(name), std::string::npos) << name << "\n" << result.out;
   }
+}
+
+// The CUDA build must start where there is no GPU and no driver: torch loads libcuda lazily, so
+// our binary must not name it (linking CUDA::cuda_driver or -lcuda would).
+TEST(Cli, BinaryDoesNotNeedTheCudaDriver) {
+  FILE* pipe = ::popen(("readelf -d " + std::string(TESSERA_CLI) + " 2>&1").c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string dynamic;
+  char buffer[4096];
+  while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) dynamic.append(buffer, n);
+  ASSERT_EQ(::pclose(pipe), 0) << dynamic;
+  EXPECT_NE(dynamic.find("libtorch"), std::string::npos) << dynamic;
+  EXPECT_EQ(dynamic.find("libcuda.so"), std::string::npos) << dynamic;
 }
 
 TEST(Cli, InspectDescribesConfigsAndRejectsOtherFiles) {
