@@ -115,12 +115,6 @@ Image decode_image_bytes(std::span<const std::uint8_t> bytes, int channels, cons
   return to_image(decoded, name_for_errors);
 }
 
-bool has_image_extension(const fs::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp" || ext == ".tif" || ext == ".tiff";
-}
-
 void write_png(const fs::path& path, const Image& image) {
   const std::string name = path.string();
   if (image.height <= 0 || image.width <= 0 || (image.channels != 1 && image.channels != 3)) {

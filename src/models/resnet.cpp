@@ -1,4 +1,5 @@
 #include "tessera/models/resnet.h"
+#include "tessera/models/init.h"
 
 #include "tessera/core/error.h"
 
@@ -73,14 +74,7 @@ ResNetImpl::ResNetImpl(const ResNetOptions& opts) : options(opts) {
 
   // torchvision's init: Kaiming normal (fan_out, ReLU) for convs, BN as the identity, fc keeps
   // the default Linear init (zero_init_residual is off by default there too).
-  for (auto& m : modules(/*include_self=*/false)) {
-    if (auto* conv = m->as<torch::nn::Conv2d>()) {
-      torch::nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
-    } else if (auto* bn = m->as<torch::nn::BatchNorm2d>()) {
-      torch::nn::init::ones_(bn->weight);
-      torch::nn::init::zeros_(bn->bias);
-    }
-  }
+  init_conv_bn(*this);
 }
 
 torch::nn::Sequential ResNetImpl::make_layer(std::int64_t planes, std::int64_t blocks,

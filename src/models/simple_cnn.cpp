@@ -1,4 +1,5 @@
 #include "tessera/models/simple_cnn.h"
+#include "tessera/models/init.h"
 
 #include "tessera/core/error.h"
 
@@ -36,14 +37,7 @@ SimpleCnnImpl::SimpleCnnImpl(const SimpleCnnOptions& opts) : options(opts) {
   fc = register_module("fc", torch::nn::Linear(4 * w, options.num_classes()));
 
   // Kaiming (fan_out, ReLU) for convs as torchvision does; BN starts as the identity.
-  for (auto& m : modules(/*include_self=*/false)) {
-    if (auto* conv = m->as<torch::nn::Conv2d>()) {
-      torch::nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
-    } else if (auto* bn = m->as<torch::nn::BatchNorm2d>()) {
-      torch::nn::init::ones_(bn->weight);
-      torch::nn::init::zeros_(bn->bias);
-    }
-  }
+  init_conv_bn(*this);
 }
 
 torch::Tensor SimpleCnnImpl::forward(torch::Tensor x) {
