@@ -3,6 +3,8 @@
 #include <torch/optim/adamw.h>
 #include <torch/optim/sgd.h>
 
+#include "tessera/train/fused_adamw.h"
+
 namespace tessera::train {
 namespace {
 
@@ -32,7 +34,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(torch::nn::Module& modul
   }
   const auto options =
       torch::optim::AdamWOptions(optim.lr).betas({optim.betas.at(0), optim.betas.at(1)}).eps(optim.eps);
-  return std::make_unique<torch::optim::AdamW>(parameter_groups(module, options, optim.weight_decay), options);
+  return std::make_unique<FusedAdamW>(parameter_groups(module, options, optim.weight_decay), options);
 }
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {

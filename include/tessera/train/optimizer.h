@@ -8,8 +8,9 @@
 
 namespace tessera::train {
 
-// SGD (momentum, nesterov) or AdamW over the module's parameters. Weight decay is not applied
-// to biases and normalisation parameters (1-D tensors), the usual practice for both.
+// SGD (momentum, nesterov) or AdamW (the fused kernel, see fused_adamw.h) over the module's
+// parameters. Weight decay is not applied to biases and normalisation parameters (1-D tensors),
+// the usual practice for both.
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(torch::nn::Module& module, const config::OptimConfig& optim);
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
