@@ -10,7 +10,7 @@ namespace tessera::config {
 // Where and how a run executes.
 struct RuntimeConfig {
   std::string device = "auto";      // auto | cpu | cuda | cuda:N (auto picks CUDA when present)
-  std::uint64_t seed = 0;           // same seed on the CPU = identical run
+  std::uint64_t seed = 0;           // same seed and threads on the CPU = identical run
   int threads = 0;                  // torch intra-op threads; 0 = every core
   std::string log_level = "info";   // trace | debug | info | warn | error | off
   std::string output_dir = "models";  // run directories are created under it
