@@ -95,7 +95,19 @@ TEST(Config, ClosestMatch) {
   EXPECT_EQ(closest_match("zzzzzz", {"lr", "eps"}), "");
 }
 
-// Every file in tests/data/bad_configs must fail with the message on its first line
+// Every documented example config parses as it stands (the default one is also trained in full
+// by the slow end-to-end test).
+TEST(Config, EveryExampleConfigParses) {
+  int parsed = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(TESSERA_SOURCE_DIR) / "configs")) {
+    if (entry.path().extension() != ".yaml") continue;
+    EXPECT_NO_THROW(load_config(entry.path())) << entry.path();
+    ++parsed;
+  }
+  EXPECT_GE(parsed, 2);
+}
+
+// Every file in tests/fixtures/bad_configs must fail with the message on its first line
 // ("# expect: <message>"): the location (file:line:col), the key path and the problem.
 TEST(Config, BadConfigsFailWithTheirExpectedMessage) {
   const fs::path dir = fs::path(TESSERA_TEST_FIXTURES_DIR) / "bad_configs";
