@@ -70,6 +70,16 @@ if [[ -z "${Torch_DIR:-}" ]]; then
     "$VENV/bin/pip" install -q "torchvision==$TORCHVISION_VERSION" safetensors numpy
   fi
   CMAKE_TORCH=(-DTESSERA_PYTHON="$VENV/bin/python")
+  # PyPI's torch is the CUDA 13.0 build, and its CMake config needs a CUDA toolkit to configure
+  # against, GPU or not (notes: pytorch#73427). Say so plainly rather than let CMake fail later.
+  if ! command -v nvcc >/dev/null 2>&1 && [[ ! -x /usr/local/cuda/bin/nvcc ]] &&
+     "$VENV/bin/python" -c "import sys, torch; sys.exit(0 if torch.version.cuda else 1)" 2>/dev/null; then
+    echo "setup.sh: the torch wheel is a CUDA build and needs the CUDA 13.0 toolkit (nvcc) at /usr/local/cuda" >&2
+    echo "  to configure against. Install NVIDIA's cuda-toolkit-13-0, or install a CPU LibTorch and rerun" >&2
+    echo "  with Torch_DIR=<libtorch>/share/cmake/Torch (see README, 'Your own LibTorch')." >&2
+    exit 1
+  fi
+  [[ -x /usr/local/cuda/bin/nvcc ]] && export PATH="/usr/local/cuda/bin:$PATH"
 else
   step "Using the LibTorch at Torch_DIR=$Torch_DIR"
   CMAKE_TORCH=(-DTorch_DIR="$Torch_DIR")
