@@ -50,6 +50,10 @@ InferSummary predict(const InferRequest& request) {
   const auto& classes = task->classes();
   const int k = std::clamp<int>(request.top_k, 1, static_cast<int>(classes.size()));
 
+  // A row for an unreadable file: label, confidence and the k label/probability pairs empty.
+  std::string empty_prediction = ",,,";
+  for (int j = 0; j < k; ++j) empty_prediction += ",,";
+
   // Rows are keyed by dataset index so the CSV keeps the sorted input order.
   std::map<std::size_t, std::string> rows;
   InferSummary summary;
@@ -59,8 +63,7 @@ InferSummary predict(const InferRequest& request) {
   while (auto batch = loader.next()) {
     for (const auto& failure : batch->failures) {
       log::warn("cannot read ", failure.path.string(), ": ", failure.reason);
-      rows[index_of.at(failure.path)] =
-          csv_field(failure.path.string()) + ",,," + std::string(2 * static_cast<std::size_t>(k), ',') + csv_field(failure.reason);
+      rows[index_of.at(failure.path)] = csv_field(failure.path.string()) + empty_prediction + csv_field(failure.reason);
       ++summary.failed;
     }
     if (batch->images.size(0) > 0) {
@@ -73,7 +76,9 @@ InferSummary predict(const InferRequest& request) {
         const std::size_t index = batch->indices.at(static_cast<std::size_t>(row));
         std::string line = csv_field(samples[index].path.string()) + "," + csv_field(classes.at(i[row][0])) + "," +
                            probability(p[row][0]);
-        for (int j = 0; j < k; ++j) line += "," + csv_field(classes.at(i[row][j])) + "," + probability(p[row][j]);
+        for (int j = 0; j < k; ++j) {
+          line.append(",").append(csv_field(classes.at(i[row][j]))).append(",").append(probability(p[row][j]));
+        }
         rows[index] = line + ",";
       }
       summary.predicted += static_cast<std::size_t>(probabilities.size(0));
