@@ -6,14 +6,14 @@
 #include <algorithm>
 #include <functional>
 
-#include "data/temp_dir.h"
+#include "support/temp_dir.h"
 #include "tessera/core/error.h"
 
 namespace tessera::data {
 namespace {
 
-using testing::TempDir;
-using testing::write_text;
+using tessera::testing::TempDir;
+using tessera::testing::write_text;
 namespace fs = std::filesystem;
 
 std::string message_of(const std::function<void()>& f) {

@@ -12,7 +12,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "data/temp_dir.h"
+#include "support/temp_dir.h"
 #include "tessera/core/atomic_file.h"
 #include "tessera/core/error.h"
 #include "tessera/data/dataset.h"
@@ -21,8 +21,8 @@
 namespace tessera::data {
 namespace {
 
-using testing::TempDir;
-using testing::write_text;
+using tessera::testing::TempDir;
+using tessera::testing::write_text;
 namespace fs = std::filesystem;
 
 // Cell g (= row * 100 + column) holds g in its first two pixels and a g-dependent ramp elsewhere,

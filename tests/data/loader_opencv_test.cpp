@@ -8,7 +8,7 @@
 #include <map>
 #include <set>
 
-#include "data/temp_dir.h"
+#include "support/temp_dir.h"
 #include "tessera/core/error.h"
 #include "tessera/io/image.h"
 #include "tessera/ops/preprocess.h"
@@ -16,8 +16,8 @@
 namespace tessera::data {
 namespace {
 
-using testing::TempDir;
-using testing::write_text;
+using tessera::testing::TempDir;
+using tessera::testing::write_text;
 namespace fs = std::filesystem;
 
 // n grey (or RGB) images of 12x10, each with its own pattern, classes "0", "1", "2" by i % 3.

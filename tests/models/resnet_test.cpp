@@ -77,7 +77,7 @@ TEST_P(ResNetVsTorchvision, SameKeysCountsAndOutputs) {
     GTEST_SKIP() << "Python at " << TESSERA_PYTHON_EXE
                  << " lacks torchvision/safetensors (pip install safetensors torchvision==0.26.0)";
   const auto [arch, classes, in_channels] = GetParam();
-  testing::ScratchDir dir(arch);
+  tessera::testing::TempDir dir(arch);
   const auto weights = dir / "weights.safetensors", io = dir / "io.safetensors";
   ASSERT_EQ(testing::run_python(testing::script("torchvision_reference.py") + " " + arch + " " +
                                 std::to_string(classes) + " " + std::to_string(in_channels) + " " +

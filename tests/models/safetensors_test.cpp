@@ -18,7 +18,7 @@
 namespace tessera::models {
 namespace {
 
-using testing::ScratchDir;
+using tessera::testing::TempDir;
 
 const std::map<std::string, std::string> kMetadata = {
     {"format", "pt"}, {"origin", "tessera-test"}, {"unicode", "gr\u00fc\u00dfe"}};
@@ -78,7 +78,7 @@ std::string header_file(const std::string& json, const std::string& data) {
 }
 
 TEST(Safetensors, RoundTripsEveryDtypeAndMetadataExactly) {
-  ScratchDir dir("roundtrip");
+  TempDir dir("roundtrip");
   const auto path = dir / "all.safetensors";
   save_safetensors(path, expected_tensors(), kMetadata);
   const auto file = load_safetensors(path);
@@ -112,7 +112,7 @@ TEST(Safetensors, UnsupportedDtypeIsAUserError) {
 }
 
 TEST(Safetensors, MissingFileNamesThePath) {
-  ScratchDir dir("missing");
+  TempDir dir("missing");
   const auto path = dir / "nope.safetensors";
   try {
     load_safetensors(path);
@@ -123,7 +123,7 @@ TEST(Safetensors, MissingFileNamesThePath) {
 }
 
 TEST(Safetensors, RejectsCorruptAndTruncatedFiles) {
-  ScratchDir dir("corrupt");
+  TempDir dir("corrupt");
   const auto good = to_safetensors_bytes(expected_tensors(), kMetadata);
   std::uint64_t n = 0;
   std::memcpy(&n, good.data(), 8);
@@ -159,7 +159,7 @@ TEST(Safetensors, RejectsCorruptAndTruncatedFiles) {
 }
 
 TEST(Safetensors, SaveIsAtomicAndReplacesTheOldFile) {
-  ScratchDir dir("atomic");
+  TempDir dir("atomic");
   const auto path = dir / "w.safetensors";
   save_safetensors(path, {{"a", torch::ones({2})}}, {});
   save_safetensors(path, {{"b", torch::zeros({3})}}, {{"v", "2"}});
@@ -175,7 +175,7 @@ TEST(Safetensors, SaveIsAtomicAndReplacesTheOldFile) {
 TEST(Safetensors, PythonReadsWhatTesseraWrites) {
   if (!testing::python_has("safetensors, torch"))
     GTEST_SKIP() << "Python at " << TESSERA_PYTHON_EXE << " lacks `safetensors` (pip install safetensors)";
-  ScratchDir dir("py_read");
+  TempDir dir("py_read");
   const auto path = dir / "cpp.safetensors";
   save_safetensors(path, expected_tensors(), kMetadata);
   EXPECT_EQ(testing::run_python(testing::script("safetensors_reference.py") + " check " +
@@ -185,7 +185,7 @@ TEST(Safetensors, PythonReadsWhatTesseraWrites) {
 TEST(Safetensors, TesseraReadsWhatPythonWrites) {
   if (!testing::python_has("safetensors, torch"))
     GTEST_SKIP() << "Python at " << TESSERA_PYTHON_EXE << " lacks `safetensors` (pip install safetensors)";
-  ScratchDir dir("py_write");
+  TempDir dir("py_write");
   const auto path = dir / "py.safetensors";
   ASSERT_EQ(testing::run_python(testing::script("safetensors_reference.py") + " write " +
                                 testing::shell_quote(path.string())), 0);
@@ -213,7 +213,7 @@ TEST(StateDict, KeysAreParametersAndBuffersWithDottedNames) {
 }
 
 TEST(StateDict, SaveLoadRoundTripReproducesOutputs) {
-  ScratchDir dir("sd");
+  TempDir dir("sd");
   auto a = small_net(1);
   a->train();
   a->forward(torch::randn({8, 1, 20, 20}));  // moves BN running stats away from their defaults

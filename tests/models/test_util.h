@@ -1,44 +1,17 @@
 #pragma once
-// Helpers shared by the models tests: a scratch directory and the venv's Python for references.
-#include <ftw.h>
+// Helpers shared by the models tests: the venv's Python, which produces the references.
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 
-#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 
+#include "support/temp_dir.h"
+
 namespace tessera::models::testing {
-
-// A fresh directory under the system temp dir, removed when the object dies.
-class ScratchDir {
- public:
-  explicit ScratchDir(const std::string& tag) {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("tessera_models_" + tag + "_" + std::to_string(::getpid()) + "_" +
-             std::to_string(counter++));
-    remove_tree(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDir() { remove_tree(path_); }
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  // Not std::filesystem::remove_all: libtorch.so exports its own copy of the std::filesystem
-  // symbols, and that remove_all segfaults (null call) on a non-empty directory. POSIX nftw it is.
-  static void remove_tree(const std::filesystem::path& root) {
-    ::nftw(root.c_str(),
-           [](const char* p, const struct stat*, int, struct FTW*) { return std::remove(p); },
-           16, FTW_DEPTH | FTW_PHYS);
-  }
-
-  std::filesystem::path path_;
-};
 
 inline std::string shell_quote(const std::string& s) {
   std::string out = "'";

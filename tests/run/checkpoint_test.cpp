@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "data/temp_dir.h"
+#include "support/temp_dir.h"
 #include "tessera/core/error.h"
 #include "tessera/models/registry.h"
 #include "tessera/models/safetensors.h"
@@ -22,8 +22,8 @@
 namespace tessera::run {
 namespace {
 namespace fs = std::filesystem;
-using data::testing::TempDir;
-using data::testing::write_text;
+using tessera::testing::TempDir;
+using tessera::testing::write_text;
 
 std::shared_ptr<models::Network> make_model(std::uint64_t seed) {
   torch::manual_seed(seed);

@@ -11,15 +11,15 @@
 #include <string>
 #include <vector>
 
-#include "data/temp_dir.h"
+#include "support/temp_dir.h"
 #include "tessera/core/atomic_file.h"
 #include "tessera/core/error.h"
 
 namespace tessera::run {
 namespace {
 namespace fs = std::filesystem;
-using data::testing::TempDir;
-using data::testing::write_text;
+using tessera::testing::TempDir;
+using tessera::testing::write_text;
 
 config::ExperimentConfig config_in(const fs::path& output_dir, const std::string& name) {
   config::ExperimentConfig config;

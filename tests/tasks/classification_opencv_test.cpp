@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "data/temp_dir.h"
+#include "support/temp_dir.h"
 #include "tessera/core/config/experiment.h"
 #include "tessera/core/error.h"
 #include "tessera/models/safetensors.h"
@@ -23,7 +23,7 @@
 namespace tessera::tasks {
 namespace {
 namespace fs = std::filesystem;
-using data::testing::TempDir;
+using tessera::testing::TempDir;
 
 // Classes "a", "b", "c" with `counts` grey 10x12 PNGs each (value = 50 * class + index).
 void write_folder(const fs::path& root, const std::vector<int>& counts) {

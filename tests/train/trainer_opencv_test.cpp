@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "data/temp_dir.h"
+#include "support/temp_dir.h"
 #include "tessera/core/atomic_file.h"
 #include "tessera/core/config/experiment.h"
 #include "tessera/models/safetensors.h"
@@ -25,7 +25,7 @@
 namespace tessera::train {
 namespace {
 namespace fs = std::filesystem;
-using data::testing::TempDir;
+using tessera::testing::TempDir;
 
 const std::vector<std::pair<std::string, int>> kClasses{{"bright", 215}, {"dark", 40}, {"mid", 128}};
 

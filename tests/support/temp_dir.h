@@ -1,5 +1,6 @@
 #pragma once
-// A fresh folder under the system temp directory for one test, removed afterwards.
+// A fresh folder under the system temp directory for one test, removed afterwards. Shared by
+// every module's tests (tests/ is on their include path).
 #include <unistd.h>
 
 #include <atomic>
@@ -9,14 +10,14 @@
 
 #include <gtest/gtest.h>
 
-namespace tessera::data::testing {
+namespace tessera::testing {
 
 class TempDir {
  public:
-  TempDir() {
+  explicit TempDir(const std::string& tag = "") {
     static std::atomic<int> counter{0};
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = "tessera-data-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    std::string name = "tessera-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
     if (info) name += std::string("-") + info->name();
     path_ = std::filesystem::temp_directory_path() / name;
     std::filesystem::remove_all(path_);
@@ -40,4 +41,4 @@ inline void write_text(const std::filesystem::path& p, const std::string& conten
   std::ofstream(p, std::ios::binary) << content;
 }
 
-}  // namespace tessera::data::testing
+}  // namespace tessera::testing
