@@ -1,7 +1,7 @@
 # tessera_module(NAME DEPS ...): builds src/NAME/ into the static library tessera_NAME and, when
 # tests/NAME/ holds *_test.cpp files, the GoogleTest executable test_NAME (ctest label NAME).
-# Files named *_opencv.cpp, *_dcmtk.cpp and *_cuda.cpp / *.cu join only when that option is on,
-# so a GPU machine without OpenCV/DCMTK dev packages still builds everything else.
+# Files named *_opencv.cpp, *_dcmtk.cpp, *_turbojpeg.cpp and *_cuda.cpp / *.cu join only when that
+# option is on, so a GPU machine without OpenCV/DCMTK dev packages still builds everything else.
 function(tessera_filter_optional out_var)
   set(files ${ARGN})
   if(NOT TESSERA_WITH_OPENCV)
@@ -9,6 +9,9 @@ function(tessera_filter_optional out_var)
   endif()
   if(NOT TESSERA_WITH_DCMTK)
     list(FILTER files EXCLUDE REGEX "_dcmtk(_test)?\\.cpp$")
+  endif()
+  if(NOT TESSERA_WITH_TURBOJPEG)
+    list(FILTER files EXCLUDE REGEX "_turbojpeg(_test)?\\.cpp$")
   endif()
   if(NOT TESSERA_WITH_CUDA)
     list(FILTER files EXCLUDE REGEX "(_cuda(_test)?\\.cpp|\\.cu)$")
@@ -35,9 +38,13 @@ function(tessera_module name)
     TESSERA_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     $<$<BOOL:${TESSERA_WITH_CUDA}>:TESSERA_WITH_CUDA=1>
     $<$<BOOL:${TESSERA_WITH_OPENCV}>:TESSERA_WITH_OPENCV=1>
-    $<$<BOOL:${TESSERA_WITH_DCMTK}>:TESSERA_WITH_DCMTK=1>)
+    $<$<BOOL:${TESSERA_WITH_DCMTK}>:TESSERA_WITH_DCMTK=1>
+    $<$<BOOL:${TESSERA_WITH_TURBOJPEG}>:TESSERA_WITH_TURBOJPEG=1>)
   if(TESSERA_WITH_OPENCV AND name MATCHES "^(io|ops|data|core)$")
     target_link_libraries(${target} PUBLIC opencv_core opencv_imgproc opencv_imgcodecs)
+  endif()
+  if(TESSERA_WITH_TURBOJPEG AND name STREQUAL "io")
+    target_link_libraries(${target} PUBLIC tessera_turbojpeg)
   endif()
   if(TESSERA_WITH_DCMTK AND name MATCHES "^(io|core)$")
     target_link_libraries(${target} PUBLIC DCMTK::dcmdata DCMTK::dcmimgle DCMTK::dcmimage
@@ -48,17 +55,29 @@ function(tessera_module name)
   if(TESSERA_BUILD_TESTS AND IS_DIRECTORY "${PROJECT_SOURCE_DIR}/tests/${name}")
     file(GLOB tests CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/${name}/*_test.cpp")
     tessera_filter_optional(tests ${tests})
+    # Tests that need a GPU (*_cuda_test.cpp) form their own executable labelled `cuda`, so
+    # `ctest -L cuda` runs exactly them (on the GPU machine, under compute-sanitizer too).
+    set(cuda_tests ${tests})
+    list(FILTER cuda_tests INCLUDE REGEX "_cuda_test\\.cpp$")
+    list(FILTER tests EXCLUDE REGEX "_cuda_test\\.cpp$")
     if(tests)
-      add_executable(test_${name} ${tests})
-      target_link_libraries(test_${name} PRIVATE ${target} GTest::gtest GTest::gtest_main)
-      target_include_directories(test_${name} PRIVATE "${PROJECT_SOURCE_DIR}/tests")
-      target_compile_definitions(test_${name} PRIVATE
-        TESSERA_TEST_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures"
-        TESSERA_BINARY_DIR="${PROJECT_BINARY_DIR}"
-        TESSERA_PYTHON_EXE="${TESSERA_PYTHON}")
-      target_precompile_headers(test_${name} REUSE_FROM tessera_pch)
-      gtest_discover_tests(test_${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 120
-        WORKING_DIRECTORY "${PROJECT_BINARY_DIR}" PROPERTIES LABELS "${name}")
+      tessera_test_executable(test_${name} ${name} ${target} ${tests})
+    endif()
+    if(cuda_tests)
+      tessera_test_executable(test_${name}_cuda cuda ${target} ${cuda_tests})
     endif()
   endif()
+endfunction()
+
+function(tessera_test_executable exe label library)
+  add_executable(${exe} ${ARGN})
+  target_link_libraries(${exe} PRIVATE ${library} GTest::gtest GTest::gtest_main)
+  target_include_directories(${exe} PRIVATE "${PROJECT_SOURCE_DIR}/tests")
+  target_compile_definitions(${exe} PRIVATE
+    TESSERA_TEST_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures"
+    TESSERA_BINARY_DIR="${PROJECT_BINARY_DIR}"
+    TESSERA_PYTHON_EXE="${TESSERA_PYTHON}")
+  target_precompile_headers(${exe} REUSE_FROM tessera_pch)
+  gtest_discover_tests(${exe} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 120
+    WORKING_DIRECTORY "${PROJECT_BINARY_DIR}" PROPERTIES LABELS "${label}")
 endfunction()
