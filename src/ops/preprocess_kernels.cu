@@ -1,0 +1,110 @@
+// The fused preprocessing kernels: one launch covers a whole batch of sources of different
+// sizes. The arithmetic lives in detail/preprocess_kernel_body.h, shared with the host-side test
+// that replays this grid; this file only maps threads to (sample, row, group of 4 pixels).
+#include "preprocess_kernels.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace tessera::ops::cuda {
+namespace {
+
+using detail::kGroupPixels;
+
+constexpr int kThreadsPerBlock = 256;
+constexpr int kMaxGridYZ = 65535;  // CUDA's limit on gridDim.y and gridDim.z
+
+// threadIdx.x walks the groups of a row (consecutive threads store consecutive 16-byte chunks),
+// threadIdx.y walks rows. Narrow outputs get fewer threads along x so blocks are not mostly idle.
+// Rows and samples beyond the grid limits are covered by the grid-stride loops in the kernels.
+struct LaunchShape {
+  dim3 grid, block;
+};
+
+LaunchShape launch_shape(const detail::OutputSpec& out) {
+  const int groups = (out.out_w + kGroupPixels - 1) / kGroupPixels;
+  int block_x = 1;
+  while (block_x < groups && block_x < 32) block_x *= 2;
+  const int block_y = kThreadsPerBlock / block_x;
+  const unsigned grid_x = static_cast<unsigned>((groups + block_x - 1) / block_x);
+  const unsigned grid_y = static_cast<unsigned>(std::min((out.out_h + block_y - 1) / block_y, kMaxGridYZ));
+  const unsigned grid_z = static_cast<unsigned>(std::min(out.batch, kMaxGridYZ));
+  return {dim3(grid_x, grid_y, grid_z), dim3(static_cast<unsigned>(block_x), static_cast<unsigned>(block_y), 1)};
+}
+
+template <int kChannels>
+__global__ void __launch_bounds__(kThreadsPerBlock)
+    preprocess_images_kernel(const std::uint8_t* __restrict__ values,
+                             const detail::SampleGeometry* __restrict__ samples,
+                             const detail::ImageBatchParams params) {
+  const int groups = (params.out.out_w + kGroupPixels - 1) / kGroupPixels;
+  const int group = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
+  if (group >= groups) return;
+  const int row_stride = static_cast<int>(gridDim.y * blockDim.y);
+  for (int sample = static_cast<int>(blockIdx.z); sample < params.out.batch; sample += static_cast<int>(gridDim.z)) {
+    for (int row = static_cast<int>(blockIdx.y * blockDim.y + threadIdx.y); row < params.out.out_h; row += row_stride) {
+      detail::image_group<kChannels>(values, samples, params, sample, row, group);
+    }
+  }
+}
+
+template <int kOutChannels>
+__global__ void __launch_bounds__(kThreadsPerBlock)
+    preprocess_medical_kernel(const std::uint16_t* __restrict__ values,
+                              const detail::MedicalSample* __restrict__ samples,
+                              const detail::MedicalBatchParams params) {
+  const int groups = (params.out.out_w + kGroupPixels - 1) / kGroupPixels;
+  const int group = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
+  if (group >= groups) return;
+  const int row_stride = static_cast<int>(gridDim.y * blockDim.y);
+  for (int sample = static_cast<int>(blockIdx.z); sample < params.out.batch; sample += static_cast<int>(gridDim.z)) {
+    for (int row = static_cast<int>(blockIdx.y * blockDim.y + threadIdx.y); row < params.out.out_h; row += row_stride) {
+      detail::medical_group<kOutChannels>(values, samples, params, sample, row, group);
+    }
+  }
+}
+
+void check_launch(const char* where) {
+  const cudaError_t status = cudaGetLastError();
+  if (status != cudaSuccess) {
+    throw std::runtime_error(std::string(where) + ": kernel launch failed: " + cudaGetErrorName(status) + " (" +
+                             cudaGetErrorString(status) + ")");
+  }
+}
+
+void check_channels(int channels, const char* where) {
+  if (channels != 1 && channels != 3) {
+    throw std::invalid_argument(std::string(where) + ": channels must be 1 or 3, got " + std::to_string(channels));
+  }
+}
+
+}  // namespace
+
+void launch_preprocess_images(const std::uint8_t* values, const detail::SampleGeometry* samples,
+                              const detail::ImageBatchParams& params, cudaStream_t stream) {
+  check_channels(params.out.channels, "launch_preprocess_images");
+  if (params.out.batch == 0 || params.out.out_h == 0 || params.out.out_w == 0) return;  // nothing to write
+  const LaunchShape shape = launch_shape(params.out);
+  if (params.out.channels == 3) {
+    preprocess_images_kernel<3><<<shape.grid, shape.block, 0, stream>>>(values, samples, params);
+  } else {
+    preprocess_images_kernel<1><<<shape.grid, shape.block, 0, stream>>>(values, samples, params);
+  }
+  check_launch("launch_preprocess_images");
+}
+
+void launch_preprocess_medical(const std::uint16_t* values, const detail::MedicalSample* samples,
+                               const detail::MedicalBatchParams& params, cudaStream_t stream) {
+  check_channels(params.out.channels, "launch_preprocess_medical");
+  if (params.out.batch == 0 || params.out.out_h == 0 || params.out.out_w == 0) return;
+  const LaunchShape shape = launch_shape(params.out);
+  if (params.out.channels == 3) {
+    preprocess_medical_kernel<3><<<shape.grid, shape.block, 0, stream>>>(values, samples, params);
+  } else {
+    preprocess_medical_kernel<1><<<shape.grid, shape.block, 0, stream>>>(values, samples, params);
+  }
+  check_launch("launch_preprocess_medical");
+}
+
+}  // namespace tessera::ops::cuda
