@@ -68,14 +68,21 @@ std::string Progress::line(std::int64_t done, const std::string& status) const {
   return out.str();
 }
 
-void Progress::update(std::int64_t done, const std::string& status) {
+bool Progress::due(std::int64_t done) const {
   if (terminal_) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_draw_ < std::chrono::milliseconds(100) && done < total_) return;  // don't flood the terminal
-    last_draw_ = now;
+    // Don't flood the terminal: at most ten redraws a second, and the last one always.
+    return std::chrono::steady_clock::now() - last_draw_ >= std::chrono::milliseconds(100) || done >= total_;
+  }
+  return done - last_logged_ >= log_every_;
+}
+
+void Progress::update(std::int64_t done, const std::string& status) {
+  if (!due(done)) return;
+  if (terminal_) {
+    last_draw_ = std::chrono::steady_clock::now();
     std::fprintf(stderr, "\r\033[K%s", line(done, status).c_str());
     std::fflush(stderr);
-  } else if (done - last_logged_ >= log_every_) {
+  } else {
     last_logged_ = done;
     log::info(line(done, status));
   }

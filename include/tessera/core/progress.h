@@ -16,6 +16,9 @@ class Progress {
 
   // Marks `done` units finished (cumulative) and shows `status` (e.g. "loss 0.123").
   void update(std::int64_t done, const std::string& status = "");
+  // True when update(done) would draw or log now: callers compute an expensive status (one that
+  // waits for the GPU) only then.
+  bool due(std::int64_t done) const;
   // Ends the bar (a newline on a terminal).
   void finish(const std::string& status = "");
 

@@ -26,6 +26,9 @@ struct DataConfig {
   int prefetch = 4;                  // batches decoded ahead
   bool drop_last = true;             // drop the last partial training batch
   bool cache = false;                // keep decoded images in memory (small datasets)
+  // Where resize/crop/flip/normalise run: "auto" = on the run's device (one fused CUDA kernel
+  // per batch on a GPU, decode threads then only decode), "cpu" = in the decode threads.
+  std::string preprocess_device = "auto";
 
   template <class V>
   void visit(V& v) {
@@ -44,6 +47,7 @@ struct DataConfig {
     v.field("prefetch", prefetch);
     v.field("drop_last", drop_last);
     v.field("cache", cache);
+    v.field("preprocess_device", preprocess_device);
   }
   void validate(const SectionChecker& c) const {
     if (channels != 1 && channels != 3) c.fail("channels", "must be 1 (grey) or 3 (RGB), got " + std::to_string(channels));
@@ -63,6 +67,7 @@ struct DataConfig {
     c.positive("batch_size", batch_size);
     c.positive("workers", workers);
     c.positive("prefetch", prefetch);
+    c.one_of("preprocess_device", preprocess_device, {"auto", "cpu"});
   }
 };
 

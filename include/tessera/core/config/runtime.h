@@ -15,6 +15,12 @@ struct RuntimeConfig {
   std::string log_level = "info";   // trace | debug | info | warn | error | off
   std::string output_dir = "models";  // run directories are created under it
   std::string name;                 // run name; empty = the config file's stem
+  // How the maths runs (core/compute.h). "auto" picks what is fast and safe for the device:
+  // bf16 autocast and channels_last on CUDA, fp32 and contiguous on the CPU.
+  std::string precision = "auto";      // auto | fp32 | bf16 (autocast; bf16 needs no loss scaler)
+  std::string memory_format = "auto";  // auto | contiguous | channels_last (4-D activations and weights)
+  bool cudnn_benchmark = true;         // let cuDNN time its algorithms once per input shape
+  bool tf32 = true;                    // TF32 tensor cores for fp32 matmuls and convolutions on CUDA
 
   template <class V>
   void visit(V& v) {
@@ -24,6 +30,10 @@ struct RuntimeConfig {
     v.field("log_level", log_level);
     v.field("output_dir", output_dir);
     v.field("name", name);
+    v.field("precision", precision);
+    v.field("memory_format", memory_format);
+    v.field("cudnn_benchmark", cudnn_benchmark);
+    v.field("tf32", tf32);
   }
   void validate(const SectionChecker& c) const {
     static const std::regex device_pattern("auto|cpu|cuda|cuda:[0-9]+");
@@ -33,6 +43,8 @@ struct RuntimeConfig {
     c.non_negative("threads", threads);
     c.one_of("log_level", log_level, {"trace", "debug", "info", "warn", "error", "off"});
     if (name.find('/') != std::string::npos) c.fail("name", "must not contain '/'");
+    c.one_of("precision", precision, {"auto", "fp32", "bf16"});
+    c.one_of("memory_format", memory_format, {"auto", "contiguous", "channels_last"});
   }
 };
 
