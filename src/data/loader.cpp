@@ -229,6 +229,30 @@ std::shared_ptr<const BatchLoader::Decoded> BatchLoader::decode(std::size_t inde
   return decoded;
 }
 
+ops::SampleParams BatchLoader::draw_params(std::int64_t epoch, std::size_t index, int height, int width) const {
+  const auto& spec = options_.preprocess;
+  return options_.augment ? ops::random_crop(spec, height, width, options_.pad, options_.hflip,
+                                             sample_seed(options_.seed, epoch, index))
+                          : ops::center_crop(spec, height, width);
+}
+
+ops::PackedBatch BatchLoader::pack(const std::vector<std::shared_ptr<const Decoded>>& images) const {
+  ops::PackedBatch packed;
+  packed.channels = options_.channels;
+  std::int64_t total = 0;
+  for (const auto& decoded : images) {
+    packed.sources.push_back({total, decoded->image.height, decoded->image.width});
+    total += static_cast<std::int64_t>(decoded->image.pixels.size());
+  }
+  packed.values = torch::empty({total}, torch::TensorOptions().dtype(torch::kUInt8).pinned_memory(pinned_));
+  auto* out = packed.values.data_ptr<std::uint8_t>();
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const auto& pixels = images[i]->image.pixels;
+    std::copy(pixels.begin(), pixels.end(), out + packed.sources[i].offset);
+  }
+  return packed;
+}
+
 BatchLoader::Result BatchLoader::produce(const Plan& plan, std::size_t batch_index, std::uint64_t generation) {
   Result result;
   try {
@@ -239,10 +263,13 @@ BatchLoader::Result BatchLoader::produce(const Plan& plan, std::size_t batch_ind
     const std::int64_t sample_floats = static_cast<std::int64_t>(options_.channels) * spec.out_h * spec.out_w;
 
     Batch batch;
-    auto tensor_options = torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(pinned_);
-    torch::Tensor images = torch::empty({rows, options_.channels, spec.out_h, spec.out_w}, tensor_options);
+    torch::Tensor images;  // float path: each sample is preprocessed straight into its row
+    if (!options_.packed) {
+      images = torch::empty({rows, options_.channels, spec.out_h, spec.out_w},
+                            torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(pinned_));
+    }
+    std::vector<std::shared_ptr<const Decoded>> kept;  // packed path: the decoded images until packed
     torch::Tensor labels = torch::empty({rows}, torch::TensorOptions().dtype(torch::kInt64).pinned_memory(pinned_));
-    float* out = images.data_ptr<float>();
     std::int64_t* label_out = labels.data_ptr<std::int64_t>();
     std::int64_t filled = 0;
     batch.indices.reserve(static_cast<std::size_t>(rows));
@@ -255,13 +282,15 @@ BatchLoader::Result BatchLoader::produce(const Plan& plan, std::size_t batch_ind
         continue;
       }
       const io::Image& img = decoded->image;
-      const ops::ImageU8View view{img.pixels.data(), img.height, img.width, img.channels};
       try {
-        const ops::SampleParams params =
-            options_.augment ? ops::random_crop(spec, img.height, img.width, options_.pad, options_.hflip,
-                                                sample_seed(options_.seed, plan.epoch, index))
-                             : ops::center_crop(spec, img.height, img.width);
-        ops::preprocess_to_chw(view, spec, params, out + filled * sample_floats);
+        const ops::SampleParams params = draw_params(plan.epoch, index, img.height, img.width);
+        if (options_.packed) {
+          kept.push_back(decoded);
+          batch.params.push_back(params);
+        } else {
+          const ops::ImageU8View view{img.pixels.data(), img.height, img.width, img.channels};
+          ops::preprocess_to_chw(view, spec, params, images.data_ptr<float>() + filled * sample_floats);
+        }
       } catch (const std::invalid_argument& e) {  // e.g. a crop larger than this (padded) image
         throw UserError("cannot preprocess " + dataset_.samples[index].path.string() + ": " + e.what());
       }
@@ -271,7 +300,11 @@ BatchLoader::Result BatchLoader::produce(const Plan& plan, std::size_t batch_ind
     }
     // The failed samples were skipped, so the good rows are packed at the front: a prefix view
     // of a contiguous tensor is still contiguous.
-    batch.images = filled == rows ? images : images.narrow(0, 0, filled);
+    if (options_.packed) {
+      batch.packed = pack(kept);
+    } else {
+      batch.images = filled == rows ? images : images.narrow(0, 0, filled);
+    }
     batch.labels = filled == rows ? labels : labels.narrow(0, 0, filled);
     result.batch = std::move(batch);
   } catch (...) {

@@ -11,6 +11,7 @@
 #include "support/temp_dir.h"
 #include "tessera/core/error.h"
 #include "tessera/io/image.h"
+#include "tessera/ops/batch_preprocess.h"
 #include "tessera/ops/preprocess.h"
 
 namespace tessera::data {
@@ -309,6 +310,43 @@ TEST(BatchLoader, OutputSizeDefaultsToTheImageSize) {
   EXPECT_EQ(b->images.sizes(), (std::vector<std::int64_t>{2, 1, 12, 10}));
   const auto img = io::decode_image(ds.samples[0].path, 1);
   EXPECT_FLOAT_EQ(b->images[0][0][3][4].item<float>(), img.pixels[3 * 10 + 4] / 255.0f);
+}
+
+// The packed output (for the GPU kernel) carries exactly the decoded images and the crop/flip
+// the float path used: preprocessing it gives the float path's batch, augmentation included.
+TEST(BatchLoader, PackedBatchesPreprocessToTheFloatBatches) {
+  TempDir t;
+  for (int channels : {1, 3}) {
+    auto options = small_options();
+    options.channels = channels;
+    options.preprocess.mean.assign(static_cast<std::size_t>(channels), 0.5f);
+    options.preprocess.std.assign(static_cast<std::size_t>(channels), 0.25f);
+    options.shuffle = true;
+    options.augment = true;
+    options.pad = 2;
+    options.hflip = 0.5;
+    options.seed = 11;
+    const auto dataset = make_dataset(t, 13, channels);
+    BatchLoader floats(dataset, options);
+    options.packed = true;
+    BatchLoader packed(dataset, options);
+    const auto expected = run_epoch(floats, 3);
+    const auto actual = run_epoch(packed, 3);
+    ASSERT_EQ(actual.size(), expected.size());
+    for (std::size_t i = 0; i < actual.size(); ++i) {
+      const Batch& b = actual[i];
+      EXPECT_FALSE(b.images.defined());
+      EXPECT_EQ(b.indices, expected[i].indices);
+      EXPECT_TRUE(torch::equal(b.labels, expected[i].labels));
+      ASSERT_EQ(b.packed.sources.size(), b.indices.size());
+      ASSERT_EQ(b.params.size(), b.indices.size());
+      EXPECT_EQ(b.packed.channels, channels);
+      EXPECT_EQ(b.packed.values.scalar_type(), torch::kUInt8);
+      EXPECT_EQ(b.packed.values.numel(), static_cast<std::int64_t>(b.indices.size()) * 12 * 10 * channels);
+      const torch::Tensor images = ops::preprocess_images(b.packed, packed.options().preprocess, b.params);
+      EXPECT_TRUE(torch::equal(images, expected[i].images)) << "batch " << i << ", " << channels << " channel(s)";
+    }
+  }
 }
 
 TEST(SampleSeed, DependsOnSeedEpochAndIndexOnly) {

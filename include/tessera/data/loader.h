@@ -19,6 +19,7 @@
 #include <torch/torch.h>
 
 #include "tessera/data/dataset.h"
+#include "tessera/ops/batch_preprocess.h"
 #include "tessera/ops/preprocess.h"
 
 namespace tessera::data {
@@ -37,6 +38,10 @@ struct LoaderOptions {
   int pad = 0;
   double hflip = 0.0;
   bool cache_decoded = false;    // keep decoded u8 images (and decode failures) in memory
+  // Deliver the decoded u8 images packed back to back (Batch::packed, pinned) with their drawn
+  // crop/flip (Batch::params) instead of preprocessed floats, so a GPU kernel can do the rest
+  // (ops::preprocess_images). The parameters are the ones the float path would use.
+  bool packed = false;
 };
 
 struct Failure {
@@ -45,11 +50,15 @@ struct Failure {
 };
 
 struct Batch {
-  torch::Tensor images;              // float32 [B, C, out_h, out_w], contiguous (pinned when CUDA is available)
+  torch::Tensor images;              // float32 [B, C, out_h, out_w], contiguous (pinned when CUDA is available);
+                                     // undefined with LoaderOptions::packed
+  ops::PackedBatch packed;           // LoaderOptions::packed: the B decoded images, u8 HWC (pinned when CUDA is available)
+  std::vector<ops::SampleParams> params;  // LoaderOptions::packed: each row's crop and flip
   torch::Tensor labels;              // int64 [B]
   std::vector<std::size_t> indices;  // dataset indices of the rows of `images`
   std::vector<Failure> failures;     // samples of this batch that could not be decoded (not in images);
                                      // B can be 0 when every sample of the batch failed
+  std::int64_t size() const { return static_cast<std::int64_t>(indices.size()); }
 };
 
 // splitmix64 and the derived per-sample seed, exposed for tests and for anyone who needs to
@@ -91,6 +100,8 @@ class BatchLoader {
   void worker_loop();
   Result produce(const Plan& plan, std::size_t batch_index, std::uint64_t generation);
   std::shared_ptr<const Decoded> decode(std::size_t index);
+  ops::SampleParams draw_params(std::int64_t epoch, std::size_t index, int height, int width) const;
+  ops::PackedBatch pack(const std::vector<std::shared_ptr<const Decoded>>& images) const;
 
   ClassificationDataset dataset_;
   LoaderOptions options_;
