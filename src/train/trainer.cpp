@@ -1,10 +1,9 @@
 #include "tessera/train/trainer.h"
 
-#include <torch/nn/utils/clip_grad.h>
-
 #include <chrono>
 #include <cmath>
 
+#include "tessera/core/compute.h"
 #include "tessera/core/device.h"
 #include "tessera/core/error.h"
 #include "tessera/core/format.h"
@@ -14,6 +13,8 @@
 #include "tessera/run/checkpoint.h"
 #include "tessera/run/run_directory.h"
 #include "tessera/tasks/classification.h"
+#include "tessera/train/epoch_totals.h"
+#include "tessera/train/grad_clip.h"
 #include "tessera/train/lr_schedule.h"
 #include "tessera/train/optimizer.h"
 
@@ -60,7 +61,12 @@ std::unique_ptr<tasks::Evaluation> evaluate_split(tasks::Task& task, tasks::Spli
   task.start_epoch(split, epoch);
   while (auto batch = task.next_batch(split)) {
     if (batch->inputs.size(0) == 0) continue;  // every image of the batch failed to decode
-    evaluation->update(task.forward(batch->inputs), batch->targets);
+    torch::Tensor outputs;
+    {
+      const AutocastScope autocast(task.compute());
+      outputs = task.forward(batch->inputs);
+    }
+    evaluation->update(outputs.to(torch::kFloat32), batch->targets);
   }
   return evaluation;
 }
@@ -83,6 +89,8 @@ class Trainer {
 
     if (resuming && fs::exists(run_.checkpoint_path())) {
       progress_ = run::load_checkpoint(run_.checkpoint_path(), task_->module(), *optimizer_);
+      // Loading replaces each tensor with the stored one, whose layout need not be this run's.
+      if (task_->compute().channels_last) to_channels_last(task_->module());
       log::info("resuming ", run_.path().string(), " after epoch ", progress_.epochs_completed, " (step ",
                 progress_.step, ")");
     } else if (resuming) {
@@ -93,7 +101,8 @@ class Trainer {
     }
 
     log::info("training ", config_.model.name, " on ", task_->examples(tasks::Split::train), " images (",
-              steps_per_epoch, " steps/epoch) on ", describe_device(device_), " -> ", run_.path().string());
+              steps_per_epoch, " steps/epoch) on ", describe_device(device_), " (",
+              describe_compute(task_->compute()), ") -> ", run_.path().string());
     const auto start = std::chrono::steady_clock::now();
     bool early_stopped = false;
     for (std::int64_t epoch = progress_.epochs_completed + 1; epoch <= config_.train.epochs && !progress_.finished;
@@ -125,8 +134,11 @@ class Trainer {
     task_->start_epoch(tasks::Split::train, epoch);
     Progress bar("epoch " + std::to_string(epoch) + "/" + std::to_string(config_.train.epochs), steps_per_epoch,
                  "step", config_.train.log_every);
-    double loss_sum = 0.0;
-    std::int64_t correct = 0, seen = 0, steps = 0, failures = 0;
+    // On the CPU every loss is checked before the step uses it; on a GPU the checks wait until
+    // the progress line reads the totals anyway, so the host never stalls the GPU's queue.
+    const bool check_every_step = !task_->device().is_cuda();
+    EpochTotals totals;
+    std::int64_t steps = 0, failures = 0;
     double lr = 0.0;
     while (auto batch = task_->next_batch(tasks::Split::train)) {
       failures += static_cast<std::int64_t>(batch->failures.size());
@@ -135,28 +147,31 @@ class Trainer {
       lr = schedule_->at(progress_.step);
       set_learning_rate(*optimizer_, lr);
       optimizer_->zero_grad();
-      const torch::Tensor outputs = task_->forward(batch->inputs);
-      const torch::Tensor loss = task_->loss(outputs, batch->targets);
-      if (!std::isfinite(loss.item<double>())) {
-        throw UserError("training diverged at epoch " + std::to_string(epoch) + " step " +
-                        std::to_string(progress_.step) + " (loss is not finite); lower optim.lr or set train.grad_clip");
+      torch::Tensor outputs, loss;
+      {
+        const AutocastScope autocast(task_->compute());
+        outputs = task_->forward(batch->inputs);
+        loss = task_->loss(outputs, batch->targets);
       }
+      totals.add(progress_.step, loss, outputs, batch->targets);
+      if (check_every_step) totals.check_finite(epoch);
       loss.backward();
-      if (config_.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(module.parameters(), config_.train.grad_clip);
+      if (config_.train.grad_clip > 0) clip_grad_norm(module, config_.train.grad_clip);
       optimizer_->step();
       ++progress_.step;
-      const auto n = batch->inputs.size(0);
-      loss_sum += loss.item<double>() * static_cast<double>(n);
-      correct += outputs.argmax(1).eq(batch->targets).sum().item<std::int64_t>();
-      seen += n;
-      bar.update(steps, "loss " + fixed(loss_sum / static_cast<double>(seen)) + " lr " + fixed(lr, 6));
+      if (bar.due(steps)) {
+        totals.check_finite(epoch);
+        bar.update(steps, "loss " + fixed(totals.mean_loss()) + " lr " + fixed(lr, 6));
+      }
     }
+    totals.check_finite(epoch);
     bar.finish();
+    const double seen = static_cast<double>(totals.seen());
     nlohmann::json record = {{"epoch", epoch},
                              {"step", progress_.step},
                              {"lr", lr},
-                             {"train_loss", seen ? loss_sum / static_cast<double>(seen) : 0.0},
-                             {"train_accuracy", seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0},
+                             {"train_loss", totals.mean_loss()},
+                             {"train_accuracy", totals.accuracy()},
                              {"train_seconds", bar.seconds()},
                              {"train_images_per_second", bar.seconds() > 0 ? seen / bar.seconds() : 0.0}};
     if (failures > 0) record["train_unreadable"] = failures;

@@ -156,6 +156,26 @@ TEST_F(TrainerTest, TrainsWritesTheRunAndLearns) {
   for (const auto& [name, tensor] : last.tensors) EXPECT_TRUE(torch::equal(restored.at(name), tensor)) << name;
 }
 
+// The settings the GPU path uses, exercised on the CPU: bf16 autocast and channels_last still
+// learn, and the weights saved are ordinary float32 contiguous tensors that load anywhere.
+TEST_F(TrainerTest, Bf16AutocastAndChannelsLastLearnOnTheCpu) {
+  const auto summary = run(make_config(
+      "bf16", {"runtime.precision=bf16", "runtime.memory_format=channels_last", "train.grad_clip=1"}));
+  EXPECT_GT(summary.best_val_accuracy, 0.9);
+  const auto weights = models::load_safetensors(summary.run_dir / "weights.safetensors");
+  for (const auto& [name, tensor] : weights.tensors) {
+    if (tensor.is_floating_point()) EXPECT_EQ(tensor.scalar_type(), torch::kFloat32) << name;
+    EXPECT_TRUE(tensor.is_contiguous()) << name;
+  }
+  // The run resumes into a channels_last model (checkpoint written from channels_last tensors).
+  TrainRequest request;
+  request.config = make_config("bf16", {"runtime.precision=bf16", "runtime.memory_format=channels_last",
+                                        "train.grad_clip=1"});
+  request.resume = true;
+  request.resume_dir = summary.run_dir;
+  EXPECT_EQ(train(request).epochs_completed, 3);
+}
+
 TEST_F(TrainerTest, SameSeedGivesBitIdenticalWeights) {
   const auto first = run(make_config("same"));
   const auto second = run(make_config("same"));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tessera/core/config/experiment.h"
+#include "tessera/data/device_upload.h"
 #include "tessera/metrics/classification.h"
 #include "tessera/models/network.h"
 #include "tessera/tasks/task.h"
@@ -33,14 +34,20 @@ class ClassificationTask final : public Task {
 
   // Replaces one split's dataset (eval: --data PATH; infer: unlabelled files).
   void set_dataset(Split split, data::ClassificationDataset dataset);
-  // Loader options for a split (augmentation and shuffling only for train).
+  // Loader options for a split (augmentation and shuffling only for train; packed u8 output
+  // when preprocessing runs on the GPU, see data.preprocess_device).
   data::LoaderOptions loader_options(Split split) const;
+  // A loader batch as network input on the task's device: uploads it (side stream on CUDA) and,
+  // for a packed batch, runs the fused preprocessing kernel. `options` are the producing
+  // loader's (their preprocess spec is complete once the loader exists).
+  torch::Tensor to_inputs(const data::Batch& batch, const data::LoaderOptions& options);
 
   const std::vector<std::string>& classes() const { return classes_; }
   models::Network& network() { return *network_; }
 
   torch::nn::Module& module() override { return *network_; }
   const torch::Device& device() const override { return device_; }
+  const ComputeSettings& compute() const override { return compute_; }
   torch::Tensor forward(const torch::Tensor& inputs) override { return network_->forward(inputs); }
   torch::Tensor loss(const torch::Tensor& outputs, const torch::Tensor& targets) override;
   bool has_split(Split split) const override;
@@ -60,6 +67,8 @@ class ClassificationTask final : public Task {
   config::ExperimentConfig config_;
   std::vector<std::string> classes_;
   torch::Device device_;
+  ComputeSettings compute_;
+  data::DeviceUploader uploader_;
   std::shared_ptr<models::Network> network_;
   torch::Tensor class_weights_;  // empty = uniform
   std::map<Split, std::unique_ptr<data::BatchLoader>> loaders_;

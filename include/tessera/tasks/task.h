@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tessera/core/compute.h"
 #include "tessera/data/loader.h"
 #include "tessera/run/run_directory.h"
 
@@ -21,7 +22,7 @@ enum class Split { train, val, test };
 const char* split_name(Split split);
 
 struct TaskBatch {
-  torch::Tensor inputs;                 // on the task's device
+  torch::Tensor inputs;                 // on the task's device, in the task's memory format (channels_last)
   torch::Tensor targets;                // on the task's device
   std::vector<data::Failure> failures;  // samples skipped because they could not be read
 };
@@ -45,6 +46,8 @@ class Task {
 
   virtual torch::nn::Module& module() = 0;
   virtual const torch::Device& device() const = 0;
+  // Precision and memory format the loops run the model with (AutocastScope around forward + loss).
+  virtual const ComputeSettings& compute() const = 0;
   virtual torch::Tensor forward(const torch::Tensor& inputs) = 0;
   virtual torch::Tensor loss(const torch::Tensor& outputs, const torch::Tensor& targets) = 0;
 
