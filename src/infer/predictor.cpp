@@ -3,6 +3,7 @@
 #include <map>
 
 #include "tessera/core/atomic_file.h"
+#include "tessera/core/compute.h"
 #include "tessera/core/device.h"
 #include "tessera/core/error.h"
 #include "tessera/core/format.h"
@@ -57,7 +58,7 @@ InferSummary predict(const InferRequest& request) {
   // Rows are keyed by dataset index so the CSV keeps the sorted input order.
   std::map<std::size_t, std::string> rows;
   InferSummary summary;
-  torch::NoGradGuard no_grad;
+  const c10::InferenceMode inference;
   Progress bar("infer", static_cast<std::int64_t>(samples.size()), "img", 1000);
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
@@ -66,9 +67,14 @@ InferSummary predict(const InferRequest& request) {
       rows[index_of.at(failure.path)] = csv_field(failure.path.string()) + empty_prediction + csv_field(failure.reason);
       ++summary.failed;
     }
-    if (batch->images.size(0) > 0) {
-      const torch::Tensor inputs = batch->images.to(device, /*non_blocking=*/device.is_cuda());
-      const torch::Tensor probabilities = torch::softmax(task->forward(inputs).to(torch::kFloat32), 1).cpu();
+    if (batch->size() > 0) {
+      const torch::Tensor inputs = task->to_inputs(*batch, loader.options());
+      torch::Tensor logits;
+      {
+        const AutocastScope autocast(task->compute());
+        logits = task->forward(inputs);
+      }
+      const torch::Tensor probabilities = torch::softmax(logits.to(torch::kFloat32), 1).cpu();
       const auto [top_p, top_i] = probabilities.topk(k, 1);
       const auto p = top_p.accessor<float, 2>();
       const auto i = top_i.accessor<std::int64_t, 2>();

@@ -15,6 +15,8 @@ void add_eval_command(CLI::App& app) {
   command->add_option("--batch-size", request->batch_size, "Images per batch (default: the run's eval.batch_size)");
   command->add_option("--output", request->output_dir, "Folder for report.json and confusion.csv (default: the run)");
   command->add_flag("--last", request->last_weights, "Use the last epoch's weights instead of the best");
+  command->add_flag("--cuda-graphs", request->cuda_graphs,
+                    "Replay the forward pass of full batches as a CUDA graph (CUDA only; also eval.cuda_graphs)");
   command->callback([request] {
     const eval::EvalResult result = eval::evaluate(*request);
     std::printf("accuracy: %.4f\n", result.report.value("accuracy", 0.0));

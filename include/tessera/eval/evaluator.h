@@ -1,6 +1,8 @@
 #pragma once
 // `tessera eval`: a trained run over a labelled dataset, without autograd, in large batches.
-// Writes report.json (metrics, throughput, batch latency percentiles) and confusion.csv.
+// Writes report.json (metrics, throughput, batch and per-image latency percentiles) and confusion.csv.
+// On a GPU: decode threads, side-stream uploads, the fused preprocessing kernel, bf16 autocast
+// and optionally CUDA graphs, with nothing waiting for the device until the end.
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -16,6 +18,7 @@ struct EvalRequest {
   int batch_size = 0;                 // 0 = the run's eval.batch_size
   std::filesystem::path output_dir;   // empty = the run directory
   bool last_weights = false;          // last.safetensors instead of the best weights
+  bool cuda_graphs = false;           // replay full batches as a CUDA graph (also eval.cuda_graphs in the run's config)
 };
 
 struct EvalResult {
