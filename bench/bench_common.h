@@ -30,6 +30,18 @@ struct Args {
     }
     return fallback;
   }
+  // "--name" alone, or "--name 1|0|true|false|on|off"; absent = fallback.
+  bool flag(std::string_view name, bool fallback) const {
+    for (int i = 1; i < argc; ++i) {
+      if (!std::string_view(argv[i]).starts_with("--") || name != std::string_view(argv[i]).substr(2)) continue;
+      if (i + 1 < argc) {
+        const std::string_view v = argv[i + 1];
+        if (v == "0" || v == "false" || v == "off") return false;
+      }
+      return true;
+    }
+    return fallback;
+  }
   long get_int(std::string_view name, long fallback) const {
     const std::string v = get(name, "");
     return v.empty() ? fallback : std::strtol(v.c_str(), nullptr, 10);
