@@ -33,37 +33,37 @@ LaunchShape launch_shape(const detail::OutputSpec& out) {
   return {dim3(grid_x, grid_y, grid_z), dim3(static_cast<unsigned>(block_x), static_cast<unsigned>(block_y), 1)};
 }
 
-template <int kChannels>
+// One kernel shape for both pipelines: `Group` is detail::image_group<C> or medical_group<C>,
+// which computes one group of 4 output pixels of one row of one sample.
+template <class Group, class Value, class Sample, class Params>
 __global__ void __launch_bounds__(kThreadsPerBlock)
-    preprocess_images_kernel(const std::uint8_t* __restrict__ values,
-                             const detail::SampleGeometry* __restrict__ samples,
-                             const detail::ImageBatchParams params) {
+    batch_rows_kernel(const Value* __restrict__ values, const Sample* __restrict__ samples, const Params params) {
   const int groups = (params.out.out_w + kGroupPixels - 1) / kGroupPixels;
   const int group = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
   if (group >= groups) return;
   const int row_stride = static_cast<int>(gridDim.y * blockDim.y);
   for (int sample = static_cast<int>(blockIdx.z); sample < params.out.batch; sample += static_cast<int>(gridDim.z)) {
     for (int row = static_cast<int>(blockIdx.y * blockDim.y + threadIdx.y); row < params.out.out_h; row += row_stride) {
-      detail::image_group<kChannels>(values, samples, params, sample, row, group);
+      Group::run(values, samples, params, sample, row, group);
     }
   }
 }
 
-template <int kOutChannels>
-__global__ void __launch_bounds__(kThreadsPerBlock)
-    preprocess_medical_kernel(const std::uint16_t* __restrict__ values,
-                              const detail::MedicalSample* __restrict__ samples,
-                              const detail::MedicalBatchParams params) {
-  const int groups = (params.out.out_w + kGroupPixels - 1) / kGroupPixels;
-  const int group = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
-  if (group >= groups) return;
-  const int row_stride = static_cast<int>(gridDim.y * blockDim.y);
-  for (int sample = static_cast<int>(blockIdx.z); sample < params.out.batch; sample += static_cast<int>(gridDim.z)) {
-    for (int row = static_cast<int>(blockIdx.y * blockDim.y + threadIdx.y); row < params.out.out_h; row += row_stride) {
-      detail::medical_group<kOutChannels>(values, samples, params, sample, row, group);
-    }
+template <int kChannels>
+struct ImageGroup {
+  __device__ static void run(const std::uint8_t* values, const detail::SampleGeometry* samples,
+                             const detail::ImageBatchParams& params, int sample, int row, int group) {
+    detail::image_group<kChannels>(values, samples, params, sample, row, group);
   }
-}
+};
+
+template <int kOutChannels>
+struct MedicalGroup {
+  __device__ static void run(const std::uint16_t* values, const detail::MedicalSample* samples,
+                             const detail::MedicalBatchParams& params, int sample, int row, int group) {
+    detail::medical_group<kOutChannels>(values, samples, params, sample, row, group);
+  }
+};
 
 void check_launch(const char* where) {
   const cudaError_t status = cudaGetLastError();
@@ -87,9 +87,9 @@ void launch_preprocess_images(const std::uint8_t* values, const detail::SampleGe
   if (params.out.batch == 0 || params.out.out_h == 0 || params.out.out_w == 0) return;  // nothing to write
   const LaunchShape shape = launch_shape(params.out);
   if (params.out.channels == 3) {
-    preprocess_images_kernel<3><<<shape.grid, shape.block, 0, stream>>>(values, samples, params);
+    batch_rows_kernel<ImageGroup<3>><<<shape.grid, shape.block, 0, stream>>>(values, samples, params);
   } else {
-    preprocess_images_kernel<1><<<shape.grid, shape.block, 0, stream>>>(values, samples, params);
+    batch_rows_kernel<ImageGroup<1>><<<shape.grid, shape.block, 0, stream>>>(values, samples, params);
   }
   check_launch("launch_preprocess_images");
 }
@@ -100,9 +100,9 @@ void launch_preprocess_medical(const std::uint16_t* values, const detail::Medica
   if (params.out.batch == 0 || params.out.out_h == 0 || params.out.out_w == 0) return;
   const LaunchShape shape = launch_shape(params.out);
   if (params.out.channels == 3) {
-    preprocess_medical_kernel<3><<<shape.grid, shape.block, 0, stream>>>(values, samples, params);
+    batch_rows_kernel<MedicalGroup<3>><<<shape.grid, shape.block, 0, stream>>>(values, samples, params);
   } else {
-    preprocess_medical_kernel<1><<<shape.grid, shape.block, 0, stream>>>(values, samples, params);
+    batch_rows_kernel<MedicalGroup<1>><<<shape.grid, shape.block, 0, stream>>>(values, samples, params);
   }
   check_launch("launch_preprocess_medical");
 }

@@ -54,25 +54,9 @@ testing::Diff check_against_cpu(const Case& cpu_case, const torch::Tensor& gpu_o
   return testing::compare(gpu_out, expected, expected_float);
 }
 
-struct Worst {
-  double f32 = 0, bf16_ulps = 0, u8 = 0;
-  std::int64_t elements = 0, not_bit_identical = 0;
-  void add(torch::ScalarType dtype, const testing::Diff& d, std::int64_t n) {
-    double& slot = dtype == torch::kFloat32 ? f32 : dtype == torch::kBFloat16 ? bf16_ulps : u8;
-    slot = std::max(slot, d.worst);
-    elements += n;
-    not_bit_identical += d.mismatches;
-  }
-  void print(const char* what) const {
-    std::cout << "[ GPU vs CPU path, " << what << " ] max |diff|: float " << f32 << ", bf16 " << bf16_ulps
-              << " ulp (ulp floored at 1e-4), u8 " << u8 << " levels; " << not_bit_identical << " of " << elements
-              << " elements not bit-identical\n";
-  }
-};
-
 TEST(BatchPreprocessCuda, ImagesMatchTheCpuPathOnRandomBatches) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << kNoGpu;
-  Worst worst;
+  testing::Worst worst("GPU vs CPU path");
   for (std::uint32_t seed = 1; seed <= 400; ++seed) {
     const ImageCase k = testing::random_image_case(seed);
     const torch::Tensor got = run(on_gpu(k), k.format);
@@ -85,7 +69,7 @@ TEST(BatchPreprocessCuda, ImagesMatchTheCpuPathOnRandomBatches) {
 
 TEST(BatchPreprocessCuda, MedicalMatchesTheCpuPathOnRandomBatches) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << kNoGpu;
-  Worst worst;
+  testing::Worst worst("GPU vs CPU path");
   for (std::uint32_t seed = 1; seed <= 400; ++seed) {
     const MedicalCase k = testing::random_medical_case(seed);
     const torch::Tensor got = run(on_gpu(k), k.format);

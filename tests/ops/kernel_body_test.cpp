@@ -172,25 +172,8 @@ torch::Tensor emulate_medical(const testing::MedicalCase& k, const torch::Tensor
   return results[0];
 }
 
-// Worst difference per output dtype over all cases, printed for the record.
-struct Worst {
-  double f32 = 0, bf16_ulps = 0, u8 = 0;
-  std::int64_t elements = 0, not_bit_identical = 0;
-  void add(torch::ScalarType dtype, const testing::Diff& d, std::int64_t n) {
-    double& slot = dtype == torch::kFloat32 ? f32 : dtype == torch::kBFloat16 ? bf16_ulps : u8;
-    slot = std::max(slot, d.worst);
-    elements += n;
-    not_bit_identical += d.mismatches;
-  }
-  void print(const char* what) const {
-    std::cout << "[ kernel body vs CPU path, " << what << " ] max |diff|: float " << f32 << ", bf16 " << bf16_ulps
-              << " ulp (ulp floored at 1e-4), u8 " << u8 << " levels; " << not_bit_identical << " of " << elements
-              << " elements not bit-identical to the CPU path\n";
-  }
-};
-
 TEST(KernelBody, ImagesMatchTheCpuPathOnRandomBatches) {
-  Worst worst;
+  testing::Worst worst("kernel body vs CPU path");
   for (std::uint32_t seed = 1; seed <= 400; ++seed) {
     const testing::ImageCase k = testing::random_image_case(seed);
     const torch::Tensor expected = preprocess_images(k.batch, k.spec, k.params, k.format);
@@ -205,7 +188,7 @@ TEST(KernelBody, ImagesMatchTheCpuPathOnRandomBatches) {
 }
 
 TEST(KernelBody, MedicalMatchesTheCpuPathOnRandomBatches) {
-  Worst worst;
+  testing::Worst worst("kernel body vs CPU path");
   for (std::uint32_t seed = 1; seed <= 400; ++seed) {
     const testing::MedicalCase k = testing::random_medical_case(seed);
     const torch::Tensor expected = preprocess_medical(k.batch, k.spec, k.intensities, k.params, k.format);

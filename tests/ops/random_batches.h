@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <iostream>
 #include <random>
 #include <sstream>
 #include <string>
@@ -228,5 +229,24 @@ inline Diff compare(const torch::Tensor& got, const torch::Tensor& cpu_same_dtyp
 inline double tolerance(torch::ScalarType dtype) {
   return dtype == torch::kFloat32 ? kFloatTolerance : 1.0;  // 1e-4 absolute, 1 u8 level, 1 bf16 unit
 }
+
+// Worst difference per output dtype over many cases, printed for the record.
+struct Worst {
+  explicit Worst(std::string what) : what(std::move(what)) {}
+  std::string what;  // "GPU vs CPU path", ...
+  double f32 = 0, bf16_ulps = 0, u8 = 0;
+  std::int64_t elements = 0, not_bit_identical = 0;
+  void add(torch::ScalarType dtype, const Diff& d, std::int64_t n) {
+    double& slot = dtype == torch::kFloat32 ? f32 : dtype == torch::kBFloat16 ? bf16_ulps : u8;
+    slot = std::max(slot, d.worst);
+    elements += n;
+    not_bit_identical += d.mismatches;
+  }
+  void print(const char* cases) const {
+    std::cout << "[ " << what << ", " << cases << " ] max |diff|: float " << f32 << ", bf16 " << bf16_ulps
+              << " ulp (ulp floored at 1e-4), u8 " << u8 << " levels; " << not_bit_identical << " of " << elements
+              << " elements not bit-identical to the CPU path\n";
+  }
+};
 
 }  // namespace tessera::ops::testing
