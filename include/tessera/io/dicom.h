@@ -1,0 +1,95 @@
+#pragma once
+// DICOM decoding into plain host buffers (DCMTK underneath; its types never leak out of this
+// header). Built when TESSERA_WITH_DCMTK is on; otherwise every function throws UserError saying
+// the build lacks DICOM support.
+//
+// Transfer syntaxes: implicit/explicit VR little endian, explicit VR big endian, deflated, RLE,
+// JPEG baseline/extended (8 and 12 bit)/lossless, JPEG-LS. JPEG 2000 and HTJ2K are not in free
+// DCMTK and give DecodeError("unsupported transfer syntax JPEG 2000 (1.2.840.10008.1.2.4.90)").
+//
+// Patient data contract (PS3.15 Annex E): only the attributes in DicomMetadata are read from the
+// header; nothing else (names, IDs, dates, institution, UIDs other than the transfer syntax)
+// outlives a call. Error messages are one line naming the problem and carry neither the file
+// path nor any header value outside DicomMetadata: the CALLER adds an opaque reference (an
+// index or a hash), never the path itself, because paths often hold patient names or IDs.
+// DCMTK's own logger is switched off on first use so it never prints tag values or paths.
+//
+// Thread safety: every call uses its own DCMTK objects; the codecs are registered once
+// (std::call_once) on first use. Calls may run concurrently on different files.
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tessera::io {
+
+enum class Photometric : std::uint8_t { monochrome1, monochrome2, rgb, ybr_full, ybr_full_422 };
+
+// "MONOCHROME1", "MONOCHROME2", "RGB", "YBR_FULL", "YBR_FULL_422".
+const char* photometric_name(Photometric photometric);
+
+// The allowlist: everything Tessera keeps from a DICOM header. Values are as stored in the file
+// (photometric is the file's; decode_dicom converts YBR to RGB).
+struct DicomMetadata {
+  int rows = 0, columns = 0;
+  int frames = 1;                 // NumberOfFrames, 1 when absent
+  int samples_per_pixel = 1;      // 1 (monochrome) or 3 (colour)
+  int bits_allocated = 0;         // 1, 8, 16 or 32
+  int bits_stored = 0;
+  bool is_signed = false;         // PixelRepresentation 1
+  Photometric photometric = Photometric::monochrome2;
+  int planar_configuration = 0;   // 0 colour-by-pixel, 1 colour-by-plane (as stored)
+  bool has_rescale = false;       // RescaleSlope or RescaleIntercept present
+  double rescale_slope = 1.0;     // 1 when absent
+  double rescale_intercept = 0.0; // 0 when absent
+  bool has_window = false;        // both WindowCenter and WindowWidth present (first pair kept)
+  double window_center = 0.0, window_width = 0.0;
+  std::string voi_lut_function = "LINEAR";  // LINEAR, LINEAR_EXACT or SIGMOID
+  std::string modality;                     // e.g. "CT", "MR" (a code string; empty when absent)
+  // Row and column spacing in mm: PixelSpacing, else ImagerPixelSpacing.
+  std::optional<std::array<double, 2>> pixel_spacing;
+  std::optional<std::array<double, 3>> image_position;     // ImagePositionPatient
+  std::optional<std::array<double, 6>> image_orientation;  // ImageOrientationPatient
+  std::string transfer_syntax_uid;   // a public standard UID (1.2.840.10008.1.2...)
+  std::string transfer_syntax_name;  // e.g. "JPEG-LS Lossless"
+};
+
+// Modality values (rescaled: Hounsfield units for CT) of every frame, as float.
+// Layout: frames x rows x columns x channels, channels = 1 (monochrome) or 3 (RGB; YBR input is
+// converted to RGB the way PS3.3 C.7.6.3.1.2 defines, rounded like pydicom). Stored values are
+// masked to BitsStored, sign-extended when signed, then `float(v) * slope + intercept` in float.
+// MONOCHROME1 is NOT inverted here: that belongs after windowing (ops::voi_value).
+struct DicomImage {
+  DicomMetadata meta;
+  int channels = 1;
+  std::vector<float> values;
+};
+
+// The raw path for the medical kernel: the stored words of a monochrome image with
+// BitsAllocated <= 16, unmasked and unrescaled (frames x rows x columns), as the kernel takes them.
+struct DicomStored {
+  DicomMetadata meta;
+  std::vector<std::uint16_t> words;
+};
+
+// Header only (pixel data is not decoded). Throws UserError when the file is missing or unreadable
+// and DecodeError for anything wrong with its content; neither message contains the path.
+DicomMetadata read_dicom_header(const std::filesystem::path& path);
+
+// Decodes all frames. Throws as read_dicom_header, plus DecodeError for "no pixel data",
+// unsupported transfer syntaxes, truncated or undecodable pixel data.
+DicomImage decode_dicom(const std::filesystem::path& path);
+
+// As decode_dicom, for monochrome images of at most 16 bits allocated (DecodeError otherwise).
+DicomStored decode_dicom_stored(const std::filesystem::path& path);
+
+// .dcm and .dicom, case-insensitive (files without an extension are common in DICOM too; the
+// datasets decide whether to probe them).
+bool has_dicom_extension(const std::filesystem::path& path);
+
+// True when this build decodes DICOM (TESSERA_WITH_DCMTK).
+bool dicom_available();
+
+}  // namespace tessera::io

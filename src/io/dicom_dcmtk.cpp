@@ -1,0 +1,486 @@
+// DICOM decoding on DCMTK (see include/tessera/io/dicom.h for the contract).
+//
+// The raw path of notes/dicom.md: the whole file is read up front (maxReadLength UINT32_MAX, which
+// is what let decoding scale across threads), native pixel data is taken straight from the
+// PixelData element, encapsulated data frame by frame through DcmPixelData::getUncompressedFrame
+// (the RLE, JPEG and JPEG-LS decoders, registered once). Masking, sign extension, YBR -> RGB and
+// the rescale are done here in plain C++, never by dcmimgle (whose getInterData is integer-only).
+//
+// Patient data: the dataset is a local of each call and dies with it; only DicomMetadata's fields
+// are copied out, code strings only when they look like code strings, the transfer syntax UID
+// only when it is a standard one. Messages never carry the path or other header values.
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "dcmtk/config/osconfig.h"  // must come first among DCMTK headers
+#include "dcmtk/dcmdata/dcdeftag.h"
+#include "dcmtk/dcmdata/dcdict.h"
+#include "dcmtk/dcmdata/dcfilefo.h"
+#include "dcmtk/dcmdata/dcmetinf.h"
+#include "dcmtk/dcmdata/dcpixel.h"
+#include "dcmtk/dcmdata/dcrledrg.h"
+#include "dcmtk/dcmdata/dcxfer.h"
+#include "dcmtk/dcmjpeg/djdecode.h"
+#include "dcmtk/dcmjpls/djdecode.h"
+#include "dcmtk/oflog/oflog.h"
+
+#include "tessera/core/error.h"
+#include "tessera/io/dicom.h"
+
+namespace tessera::io {
+namespace fs = std::filesystem;
+namespace {
+
+// Codecs, logger and dictionary: once per process, before the first decode (thread-safe).
+void initialise_dcmtk() {
+  static std::once_flag once;
+  static bool dictionary_loaded = false;
+  std::call_once(once, [] {
+    OFLog::configure(OFLogger::OFF_LOG_LEVEL);  // DCMTK logs tag values and paths otherwise
+    DcmRLEDecoderRegistration::registerCodecs();
+    DJDecoderRegistration::registerCodecs();    // JPEG baseline/extended/lossless; YBR -> RGB
+    DJLSDecoderRegistration::registerCodecs();  // JPEG-LS
+    dictionary_loaded = dcmDataDict.isDictionaryLoaded();
+  });
+  if (!dictionary_loaded) {
+    throw std::runtime_error(
+        "DCMTK's data dictionary is not loaded (dicom.dic from libdcmtk; set DCMDICTPATH to it)");
+  }
+}
+
+[[noreturn]] void fail(const std::string& what) { throw DecodeError("cannot decode DICOM: " + what); }
+
+// DCMTK condition texts are fixed strings, but keep them to one short line all the same.
+std::string condition_text(const OFCondition& condition) {
+  std::string text = condition.text();
+  for (char& c : text) if (c == '\n' || c == '\r') c = ' ';
+  if (text.size() > 120) text.resize(120);
+  return text;
+}
+
+// A code string (CS) is upper-case letters, digits, space and underscore, at most 16 characters.
+// Anything else is not copied: a malformed file must not smuggle free text through the allowlist.
+std::string code_string(DcmItem& item, const DcmTagKey& key) {
+  OFString value;
+  if (item.findAndGetOFString(key, value).bad()) return {};
+  std::string text(value.c_str());
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  if (text.size() > 16) return {};
+  for (char c : text) {
+    if (!(std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+          c == '_' || c == ' ')) {
+      return {};
+    }
+  }
+  return text;
+}
+
+// Only the standard's own terms go into messages and metadata: a malformed header must not
+// smuggle an identifier through an allowlisted attribute.
+std::string standard_photometric(const std::string& value) {
+  for (const char* term : {"PALETTE COLOR", "YBR_PARTIAL_422", "YBR_PARTIAL_420", "YBR_ICT", "YBR_RCT", "HSV", "ARGB", "CMYK"})
+    if (value == term) return value;
+  return value.empty() ? "(absent)" : "(non-standard value)";
+}
+
+// Modality defined terms of PS3.3 C.7.3.1.1.1 (current and retired); anything else reads as "".
+std::string modality(DcmItem& item) {
+  static const char* const terms[] = {
+      "AR", "ASMT", "AU", "BDUS", "BI", "BMD", "CD", "CF", "CP", "CR", "CS", "CT", "DD", "DF", "DG", "DM", "DOC", "DS",
+      "DX", "EC", "ECG", "EPS", "ES", "FA", "FID", "FS", "GM", "HC", "HD", "IO", "IOL", "IVOCT", "IVUS", "KER", "KO",
+      "LEN", "LP", "LS", "MA", "MG", "MR", "MS", "NM", "OAM", "OCT", "OP", "OPM", "OPR", "OPT", "OPTBSV", "OPTENF",
+      "OPV", "OSS", "OT", "PLAN", "POS", "PR", "PT", "PX", "REG", "RESP", "RF", "RG", "RTDOSE", "RTIMAGE", "RTINTENT",
+      "RTPLAN", "RTRAD", "RTRECORD", "RTSEGANN", "RTSTRUCT", "RWV", "SEG", "SM", "SMR", "SR", "SRF", "ST", "STAIN",
+      "TEXTUREMAP", "TG", "US", "VA", "VF", "XA", "XC"};
+  const std::string value = code_string(item, DCM_Modality);
+  for (const char* term : terms) if (value == term) return value;
+  return {};
+}
+
+bool is_standard_uid(const std::string& uid) {
+  if (uid.rfind("1.2.840.10008.", 0) != 0 || uid.size() > 64) return false;
+  return std::all_of(uid.begin(), uid.end(), [](char c) { return c == '.' || std::isdigit(static_cast<unsigned char>(c)); });
+}
+
+// Transfer syntaxes free DCMTK cannot decode, named the way users know them.
+const char* unsupported_syntax(const std::string& uid) {
+  static const std::pair<const char*, const char*> table[] = {
+      {"1.2.840.10008.1.2.4.90", "JPEG 2000"},    {"1.2.840.10008.1.2.4.91", "JPEG 2000"},
+      {"1.2.840.10008.1.2.4.92", "JPEG 2000"},    {"1.2.840.10008.1.2.4.93", "JPEG 2000"},
+      {"1.2.840.10008.1.2.4.201", "HTJ2K"},       {"1.2.840.10008.1.2.4.202", "HTJ2K"},
+      {"1.2.840.10008.1.2.4.203", "HTJ2K"},       {"1.2.840.10008.1.2.4.94", "JPIP"},
+      {"1.2.840.10008.1.2.4.95", "JPIP"},         {"1.2.840.10008.1.2.4.100", "MPEG2 video"},
+      {"1.2.840.10008.1.2.4.101", "MPEG2 video"}, {"1.2.840.10008.1.2.4.102", "MPEG-4 video"},
+      {"1.2.840.10008.1.2.4.103", "MPEG-4 video"}, {"1.2.840.10008.1.2.4.104", "MPEG-4 video"},
+      {"1.2.840.10008.1.2.4.105", "MPEG-4 video"}, {"1.2.840.10008.1.2.4.106", "MPEG-4 video"},
+      {"1.2.840.10008.1.2.4.107", "HEVC video"},  {"1.2.840.10008.1.2.4.108", "HEVC video"},
+  };
+  for (const auto& [id, name] : table) if (uid == id) return name;
+  return nullptr;
+}
+
+// "DICM" at 128, or (legacy files without a preamble) a first tag in group 0002 or 0008.
+void check_is_dicom(const fs::path& path) {
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (!fs::exists(status)) throw UserError("cannot read DICOM file: no such file");
+  if (fs::is_directory(status)) throw UserError("cannot read DICOM file: is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UserError("cannot read DICOM file: permission denied or unreadable");
+  unsigned char head[132] = {};
+  in.read(reinterpret_cast<char*>(head), sizeof head);
+  const auto got = static_cast<std::size_t>(in.gcount());
+  if (got == 0) fail("empty file");
+  if (got == sizeof head && std::memcmp(head + 128, "DICM", 4) == 0) return;
+  if (got >= 8) {
+    const unsigned little = head[0] | (head[1] << 8), big = (head[0] << 8) | head[1];
+    if (little == 0x0002 || little == 0x0008 || big == 0x0002 || big == 0x0008) return;
+  }
+  fail("not a DICOM file");
+}
+
+struct Loaded {
+  DcmFileFormat file;
+  DcmDataset* dataset = nullptr;
+  DicomMetadata meta;
+  bool has_pixels = false;
+};
+
+template <std::size_t N>
+std::optional<std::array<double, N>> doubles(DcmItem& item, const DcmTagKey& key) {
+  std::array<double, N> out{};
+  for (std::size_t i = 0; i < N; ++i) {
+    Float64 v = 0;
+    if (item.findAndGetFloat64(key, v, static_cast<unsigned long>(i)).bad() || !std::isfinite(v)) return std::nullopt;
+    out[i] = v;
+  }
+  return out;
+}
+
+int required_us(DcmItem& item, const DcmTagKey& key, const char* name) {
+  Uint16 v = 0;
+  if (item.findAndGetUint16(key, v).bad()) fail(std::string("missing required attribute ") + name);
+  return v;
+}
+
+// Loads the file and fills the allowlisted metadata. `full` reads every value up front (decode);
+// otherwise large values (the pixel data) stay on disk.
+void load(const fs::path& path, Loaded& loaded, bool full) {
+  initialise_dcmtk();
+  check_is_dicom(path);
+  const OFCondition status = loaded.file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange,
+                                                  full ? UINT32_MAX : 4096,
+                                                  ERM_autoDetect);
+  if (status.bad()) {
+    if (status == EC_StreamNotifyClient || status == EC_ItemEnd || status == EC_InvalidStream ||
+        status == EC_SequEnd) {
+      fail("truncated or corrupt file (" + condition_text(status) + ")");
+    }
+    fail("unreadable DICOM structure (" + condition_text(status) + ")");
+  }
+  DcmDataset* ds = loaded.dataset = loaded.file.getDataset();
+  if (ds == nullptr || ds->card() == 0) fail("not a DICOM file (no data elements)");
+  DicomMetadata& m = loaded.meta;
+
+  OFString uid;
+  if (DcmMetaInfo* info = loaded.file.getMetaInfo();
+      info != nullptr && info->findAndGetOFString(DCM_TransferSyntaxUID, uid).good() && !uid.empty()) {
+    m.transfer_syntax_uid = uid.c_str();
+  } else {
+    m.transfer_syntax_uid = DcmXfer(ds->getOriginalXfer()).getXferID();
+  }
+  while (!m.transfer_syntax_uid.empty() && (m.transfer_syntax_uid.back() == '\0' || m.transfer_syntax_uid.back() == ' '))
+    m.transfer_syntax_uid.pop_back();
+  if (!is_standard_uid(m.transfer_syntax_uid)) fail("unknown transfer syntax (not a standard UID)");
+  if (const char* name = unsupported_syntax(m.transfer_syntax_uid)) {
+    m.transfer_syntax_name = name;
+  } else {
+    m.transfer_syntax_name = DcmXfer(m.transfer_syntax_uid.c_str()).getXferName();
+  }
+
+  loaded.has_pixels = ds->tagExists(DCM_PixelData);
+  m.modality = modality(*ds);
+  if (!loaded.has_pixels) return;
+  if (full && unsupported_syntax(m.transfer_syntax_uid)) {
+    fail("unsupported transfer syntax " + m.transfer_syntax_name + " (" + m.transfer_syntax_uid + ")");
+  }  // a header without an image (SR, RT plan): callers decide
+
+  m.rows = required_us(*ds, DCM_Rows, "Rows");
+  m.columns = required_us(*ds, DCM_Columns, "Columns");
+  m.bits_allocated = required_us(*ds, DCM_BitsAllocated, "BitsAllocated");
+  Uint16 v = 0;
+  m.bits_stored = ds->findAndGetUint16(DCM_BitsStored, v).good() ? v : m.bits_allocated;
+  m.samples_per_pixel = ds->findAndGetUint16(DCM_SamplesPerPixel, v).good() ? v : 1;
+  m.is_signed = ds->findAndGetUint16(DCM_PixelRepresentation, v).good() && v == 1;
+  m.planar_configuration = ds->findAndGetUint16(DCM_PlanarConfiguration, v).good() ? v : 0;
+  if (ds->tagExists(DCM_NumberOfFrames)) {  // IS: digits only; "1A" must not quietly read as 1 frame
+    OFString text;
+    ds->findAndGetOFString(DCM_NumberOfFrames, text);
+    std::string digits(text.c_str());
+    while (!digits.empty() && digits.back() == ' ') digits.erase(digits.size() - 1);
+    while (!digits.empty() && digits.front() == ' ') digits.erase(0, 1);
+    if (digits.empty() || digits.size() > 9 || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      fail("invalid NumberOfFrames");
+    m.frames = std::stoi(digits);
+  }
+  if (m.rows <= 0 || m.columns <= 0 || m.frames <= 0) fail("empty image (Rows, Columns or NumberOfFrames is 0)");
+  if (m.bits_allocated != 1 && m.bits_allocated != 8 && m.bits_allocated != 16 && m.bits_allocated != 32)
+    fail("unsupported BitsAllocated " + std::to_string(m.bits_allocated));
+  if (m.bits_stored < 1 || m.bits_stored > m.bits_allocated)
+    fail("BitsStored " + std::to_string(m.bits_stored) + " does not fit BitsAllocated " + std::to_string(m.bits_allocated));
+  if (m.samples_per_pixel != 1 && m.samples_per_pixel != 3)
+    fail("unsupported SamplesPerPixel " + std::to_string(m.samples_per_pixel));
+  if (static_cast<std::uint64_t>(m.rows) * m.columns * m.frames * m.samples_per_pixel > (1ull << 31))
+    fail("image too large");
+
+  const std::string photometric = code_string(*ds, DCM_PhotometricInterpretation);
+  if (photometric == "MONOCHROME1") m.photometric = Photometric::monochrome1;
+  else if (photometric == "MONOCHROME2" || (photometric.empty() && m.samples_per_pixel == 1)) m.photometric = Photometric::monochrome2;
+  else if (photometric == "RGB") m.photometric = Photometric::rgb;
+  else if (photometric == "YBR_FULL") m.photometric = Photometric::ybr_full;
+  else if (photometric == "YBR_FULL_422") m.photometric = Photometric::ybr_full_422;
+  else fail("unsupported photometric interpretation " + standard_photometric(photometric));
+  const bool colour = m.photometric != Photometric::monochrome1 && m.photometric != Photometric::monochrome2;
+  if (colour != (m.samples_per_pixel == 3))
+    fail(std::string(photometric_name(m.photometric)) + " with SamplesPerPixel " + std::to_string(m.samples_per_pixel));
+
+  // findAndGet* writes 0 when the element is absent: defaults come from the status, not the value.
+  Float64 f = 0;
+  if (ds->findAndGetFloat64(DCM_RescaleSlope, f).good()) { m.rescale_slope = f; m.has_rescale = true; }
+  if (ds->findAndGetFloat64(DCM_RescaleIntercept, f).good()) { m.rescale_intercept = f; m.has_rescale = true; }
+  if (!std::isfinite(m.rescale_slope) || !std::isfinite(m.rescale_intercept)) fail("non-finite RescaleSlope or RescaleIntercept");
+  Float64 centre = 0, width = 0;
+  if (ds->findAndGetFloat64(DCM_WindowCenter, centre).good() && ds->findAndGetFloat64(DCM_WindowWidth, width).good() &&
+      std::isfinite(centre) && std::isfinite(width)) {
+    m.has_window = true;
+    m.window_center = centre;
+    m.window_width = width;
+  }
+  if (const std::string function = code_string(*ds, DCM_VOILUTFunction);
+      function == "LINEAR_EXACT" || function == "SIGMOID") {
+    m.voi_lut_function = function;
+  }
+  m.pixel_spacing = doubles<2>(*ds, DCM_PixelSpacing);
+  if (!m.pixel_spacing) m.pixel_spacing = doubles<2>(*ds, DCM_ImagerPixelSpacing);
+  m.image_position = doubles<3>(*ds, DCM_ImagePositionPatient);
+  m.image_orientation = doubles<6>(*ds, DCM_ImageOrientationPatient);
+}
+
+// Pixel samples in one canonical form: pixel-interleaved, little-endian words of `bytes`
+// (1, 2 or 4) per sample, all frames back to back; `ybr` when still in YBR_FULL.
+struct Samples {
+  std::vector<std::uint8_t> data;
+  int bytes = 1;
+  bool ybr = false;
+};
+
+// Colour-by-plane (RRR...GGG...BBB) to colour-by-pixel, per frame.
+void interleave(std::uint8_t* frame, std::size_t pixels, int bytes) {
+  std::vector<std::uint8_t> planar(frame, frame + pixels * 3 * bytes);
+  for (std::size_t p = 0; p < pixels; ++p)
+    for (int s = 0; s < 3; ++s)
+      std::memcpy(frame + (p * 3 + s) * bytes, planar.data() + (s * pixels + p) * bytes, bytes);
+}
+
+Samples read_samples(Loaded& loaded) {
+  DicomMetadata& m = loaded.meta;
+  DcmDataset& ds = *loaded.dataset;
+  if (m.transfer_syntax_name.empty() || unsupported_syntax(m.transfer_syntax_uid)) {
+    fail("unsupported transfer syntax " + (m.transfer_syntax_name.empty() ? std::string("?") : m.transfer_syntax_name) +
+         " (" + m.transfer_syntax_uid + ")");
+  }
+  DcmElement* element = nullptr;
+  if (ds.findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) fail("no pixel data");
+  auto* pixel = dynamic_cast<DcmPixelData*>(element);
+  if (pixel == nullptr) fail("no pixel data");
+
+  const std::size_t pixels = static_cast<std::size_t>(m.rows) * m.columns;
+  const std::size_t frames = static_cast<std::size_t>(m.frames);
+  const int spp = m.samples_per_pixel;
+  Samples out;
+  out.bytes = m.bits_allocated == 1 ? 1 : m.bits_allocated / 8;
+  out.data.resize(pixels * frames * spp * out.bytes);
+  const DcmXfer xfer(ds.getOriginalXfer());
+  bool planar = m.planar_configuration == 1 && spp == 3;
+  Photometric model = m.photometric;
+
+  if (!xfer.isEncapsulated()) {
+    if (pixel->getLength() == 0) fail("no pixel data (empty PixelData element)");
+    const std::uint8_t* bytes = nullptr;
+    if (m.bits_allocated > 8) {
+      Uint16* words = nullptr;
+      if (pixel->getUint16Array(words).bad() || words == nullptr) fail("unreadable pixel data");
+      bytes = reinterpret_cast<const std::uint8_t*>(words);
+    } else {
+      Uint8* raw = nullptr;
+      if (pixel->getUint8Array(raw).bad() || raw == nullptr) fail("unreadable pixel data");
+      bytes = raw;
+    }
+    const std::size_t length = pixel->getLength();
+    std::size_t expected;
+    if (m.bits_allocated == 1) expected = (pixels * frames * spp + 7) / 8;
+    else if (model == Photometric::ybr_full_422) expected = frames * m.rows * ((m.columns + 1) / 2) * 4 * out.bytes;
+    else expected = out.data.size();
+    if (length < expected)
+      fail("truncated pixel data (" + std::to_string(length) + " of " + std::to_string(expected) + " bytes)");
+
+    if (m.bits_allocated == 1) {  // packed, least significant bit first, frames not byte-aligned
+      for (std::size_t i = 0; i < out.data.size(); ++i) out.data[i] = (bytes[i >> 3] >> (i & 7)) & 1u;
+    } else if (model == Photometric::ybr_full_422) {  // Y1 Y2 Cb Cr per two pixels, native only
+      if (out.bytes != 1) fail("YBR_FULL_422 with BitsAllocated above 8");
+      const std::size_t pairs_per_row = (m.columns + 1) / 2;
+      std::uint8_t* dst = out.data.data();
+      for (std::size_t f = 0; f < frames; ++f)
+        for (int r = 0; r < m.rows; ++r) {
+          const std::uint8_t* row = bytes + ((f * m.rows + r) * pairs_per_row) * 4;
+          for (int c = 0; c < m.columns; ++c) {
+            const std::uint8_t* group = row + (c / 2) * 4;
+            *dst++ = group[c & 1];
+            *dst++ = group[2];
+            *dst++ = group[3];
+          }
+        }
+      model = Photometric::ybr_full;
+      planar = false;
+    } else {
+      std::memcpy(out.data.data(), bytes, out.data.size());
+      // OW from a big-endian file arrives as local 16-bit words: 32-bit values need their halves swapped.
+      if (m.bits_allocated == 32 && xfer.getByteOrder() == EBO_BigEndian) {
+        auto* w = reinterpret_cast<std::uint16_t*>(out.data.data());
+        for (std::size_t i = 0; i + 1 < out.data.size() / 2; i += 2) std::swap(w[i], w[i + 1]);
+      }
+    }
+  } else {
+    if (m.bits_allocated == 1) fail("1-bit encapsulated pixel data is not supported");
+    Uint32 frame_size = 0;
+    if (pixel->getUncompressedFrameSize(&ds, frame_size).bad() || frame_size == 0) fail("unreadable pixel data");
+    const std::size_t frame_bytes = pixels * spp * out.bytes;
+    if (frame_size < frame_bytes) fail("inconsistent frame size");
+    frame_size += frame_size & 1;  // DCMTK's JPEG decoder refuses an odd buffer (3x3 RGB: 27 bytes)
+    std::vector<std::uint8_t> buffer(frame_size);
+    Uint32 start_fragment = 0;
+    OFString colour_model;
+    for (std::size_t f = 0; f < frames; ++f) {
+      const OFCondition status = pixel->getUncompressedFrame(&ds, static_cast<Uint32>(f), start_fragment, buffer.data(),
+                                                             frame_size, colour_model);
+      if (status.bad()) {
+        fail("cannot decode frame " + std::to_string(f) + " of " + std::string(m.transfer_syntax_name) + " data (" +
+             condition_text(status) + ")");
+      }
+      std::memcpy(out.data.data() + f * frame_bytes, buffer.data(), frame_bytes);
+    }
+    // The codecs write the colour model and planar configuration of what they decoded.
+    const std::string decoded(colour_model.c_str());
+    if (spp == 3) model = decoded.rfind("YBR_FULL", 0) == 0 ? Photometric::ybr_full : Photometric::rgb;
+    Uint16 v = 0;
+    planar = spp == 3 && ds.findAndGetUint16(DCM_PlanarConfiguration, v).good() && v == 1;
+  }
+  if (planar)
+    for (std::size_t f = 0; f < frames; ++f) interleave(out.data.data() + f * pixels * 3 * out.bytes, pixels, out.bytes);
+  if (model == Photometric::ybr_full || model == Photometric::ybr_full_422) {
+    if (out.bytes != 1) fail("YBR colour with BitsAllocated above 8");
+    out.ybr = true;
+  }
+  return out;
+}
+
+// PS3.3 C.7.6.3.1.2 in float32 with round-half-up and clipping: pydicom's convert_color_space.
+void ybr_to_rgb(std::vector<std::uint8_t>& data) {
+  const float gb = -0.114f * 1.772f / 0.587f, gr = -0.299f * 1.402f / 0.587f;
+  for (std::size_t i = 0; i + 2 < data.size(); i += 3) {
+    const float y = data[i], cb = data[i + 1] - 128.0f, cr = data[i + 2] - 128.0f;
+    const float rgb[3] = {y + 1.402f * cr, y + gb * cb + gr * cr, y + 1.772f * cb};
+    for (int s = 0; s < 3; ++s) data[i + s] = static_cast<std::uint8_t>(std::clamp(std::floor(rgb[s] + 0.5f), 0.0f, 255.0f));
+  }
+}
+
+template <typename Word>
+void to_values(const Samples& samples, const DicomMetadata& m, std::vector<float>& values) {
+  const std::size_t count = samples.data.size() / sizeof(Word);
+  values.resize(count);
+  const int bits = m.bits_stored;
+  const std::uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
+  const std::uint64_t sign = 1ull << (bits - 1);
+  const float slope = static_cast<float>(m.rescale_slope), intercept = static_cast<float>(m.rescale_intercept);
+  for (std::size_t i = 0; i < count; ++i) {
+    Word word;
+    std::memcpy(&word, samples.data.data() + i * sizeof(Word), sizeof(Word));
+    const std::uint64_t stored = static_cast<std::uint64_t>(word) & mask;
+    const std::int64_t value = m.is_signed && (stored & sign) ? static_cast<std::int64_t>(stored) - static_cast<std::int64_t>(mask) - 1
+                                                             : static_cast<std::int64_t>(stored);
+    values[i] = m.has_rescale ? static_cast<float>(value) * slope + intercept : static_cast<float>(value);
+  }
+}
+
+}  // namespace
+
+const char* photometric_name(Photometric photometric) {
+  switch (photometric) {
+    case Photometric::monochrome1: return "MONOCHROME1";
+    case Photometric::monochrome2: return "MONOCHROME2";
+    case Photometric::rgb: return "RGB";
+    case Photometric::ybr_full: return "YBR_FULL";
+    case Photometric::ybr_full_422: return "YBR_FULL_422";
+  }
+  return "?";
+}
+
+DicomMetadata read_dicom_header(const fs::path& path) {
+  Loaded loaded;
+  load(path, loaded, /*full=*/false);
+  return loaded.meta;
+}
+
+DicomImage decode_dicom(const fs::path& path) {
+  Loaded loaded;
+  load(path, loaded, /*full=*/true);
+  if (!loaded.has_pixels) fail("no pixel data");
+  Samples samples = read_samples(loaded);
+  if (samples.ybr) ybr_to_rgb(samples.data);
+  DicomImage image;
+  image.meta = loaded.meta;
+  image.channels = loaded.meta.samples_per_pixel;
+  switch (samples.bytes) {
+    case 1: to_values<std::uint8_t>(samples, image.meta, image.values); break;
+    case 2: to_values<std::uint16_t>(samples, image.meta, image.values); break;
+    default: to_values<std::uint32_t>(samples, image.meta, image.values); break;
+  }
+  return image;
+}
+
+DicomStored decode_dicom_stored(const fs::path& path) {
+  Loaded loaded;
+  load(path, loaded, /*full=*/true);
+  if (!loaded.has_pixels) fail("no pixel data");
+  const DicomMetadata& m = loaded.meta;
+  if (m.samples_per_pixel != 1 || m.bits_allocated > 16)
+    fail("the 16-bit path takes monochrome images of at most 16 bits allocated");
+  Samples samples = read_samples(loaded);
+  DicomStored stored;
+  stored.meta = m;
+  if (samples.bytes == 2) {
+    stored.words.resize(samples.data.size() / 2);
+    std::memcpy(stored.words.data(), samples.data.data(), samples.data.size());
+  } else {
+    stored.words.assign(samples.data.begin(), samples.data.end());
+  }
+  return stored;
+}
+
+bool has_dicom_extension(const fs::path& path) {
+  std::string ext = path.extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext == ".dcm" || ext == ".dicom";
+}
+
+bool dicom_available() { return true; }
+
+}  // namespace tessera::io
