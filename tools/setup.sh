@@ -33,7 +33,7 @@ step() { printf '\n==> %s\n' "$*"; }
 APT_PACKAGES=(
   build-essential cmake ninja-build ccache git pkg-config
   python3 python3-venv python3-pip
-  libopencv-dev libdcmtk-dev dcmtk libyaml-cpp-dev
+  libopencv-dev libdcmtk-dev dcmtk libyaml-cpp-dev libturbojpeg0-dev
   python3-pydicom python3-numpy python3-nibabel   # DICOM test oracle (tests/io/dicom_reference.py)
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
 )

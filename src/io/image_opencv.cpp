@@ -1,21 +1,17 @@
-#include "tessera/io/image.h"
-
+// The OpenCV decoder behind decode_image (src/io/image_decode.cpp decides which files come here):
+// every format OpenCV was built with, and the PNG writer.
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include <algorithm>
-#include <cctype>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <stdexcept>
 #include <string_view>
 
 #include "tessera/core/atomic_file.h"
 #include "tessera/core/error.h"
+#include "tessera/io/image_codecs.h"
 
-namespace tessera::io {
+namespace tessera::io::detail {
 namespace fs = std::filesystem;
 namespace {
 
@@ -64,23 +60,10 @@ Image to_image(const cv::Mat& decoded, const std::string& name) {
   return image;
 }
 
-// Distinguishes "you gave me the wrong path" (UserError) from "the file is bad" (DecodeError).
-void check_readable(const fs::path& path) {
-  std::error_code ec;
-  const auto status = fs::status(path, ec);
-  if (!fs::exists(status)) throw UserError("cannot read " + path.string() + ": no such file");
-  if (fs::is_directory(status)) throw UserError("cannot read " + path.string() + ": is a directory");
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) throw UserError("cannot read " + path.string() + ": " + std::strerror(errno));
-  std::fclose(file);
-  if (fs::file_size(path, ec) == 0 && !ec) throw DecodeError("cannot decode " + path.string() + ": empty file");
-}
-
 }  // namespace
 
-Image decode_image(const fs::path& path, int channels) {
+Image decode_file_opencv(const fs::path& path, int channels) {
   const int flags = imread_flags(channels);
-  check_readable(path);
   const std::string name = path.string();
   cv::Mat decoded;
   try {
@@ -98,7 +81,7 @@ Image decode_image(const fs::path& path, int channels) {
   return to_image(decoded, name);
 }
 
-Image decode_image_bytes(std::span<const std::uint8_t> bytes, int channels, const std::string& name_for_errors) {
+Image decode_bytes_opencv(std::span<const std::uint8_t> bytes, int channels, const std::string& name_for_errors) {
   const int flags = imread_flags(channels);
   if (bytes.empty()) throw DecodeError("cannot decode " + name_for_errors + ": empty data");
   // imdecode only reads its input; the const_cast is for cv::Mat's non-const constructor.
@@ -115,7 +98,7 @@ Image decode_image_bytes(std::span<const std::uint8_t> bytes, int channels, cons
   return to_image(decoded, name_for_errors);
 }
 
-void write_png(const fs::path& path, const Image& image) {
+void write_png_opencv(const fs::path& path, const Image& image) {
   const std::string name = path.string();
   if (image.height <= 0 || image.width <= 0 || (image.channels != 1 && image.channels != 3)) {
     throw UserError("cannot write " + name + ": image must be non-empty with 1 or 3 channels, got " +
@@ -145,4 +128,4 @@ void write_png(const fs::path& path, const Image& image) {
   write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()));
 }
 
-}  // namespace tessera::io
+}  // namespace tessera::io::detail

@@ -1,6 +1,7 @@
 #pragma once
-// Image decoding into plain host buffers (OpenCV underneath; its types never leak out of this
-// header, so callers build without OpenCV's include path).
+// Image decoding into plain host buffers: JPEG through TurboJPEG (libjpeg-turbo) where the build
+// has it, everything else through OpenCV (src/io/image_decode.cpp decides). Neither library's
+// types leak out of this header, so callers build without their include paths.
 #include <cstdint>
 #include <filesystem>
 #include <span>
