@@ -11,6 +11,7 @@
 
 #include "tessera/core/error.h"
 #include "tessera/data/dataset.h"
+#include "tessera/io/dicom.h"
 
 namespace tessera::data {
 namespace fs = std::filesystem;
@@ -156,7 +157,11 @@ ClassificationDataset load_csv_manifest(const fs::path& csv, const std::vector<s
       label = it->second;
     }
     std::error_code ec;
-    if (!fs::is_regular_file(p, ec)) throw UserError(where(r.line) + ": image not found: " + p.string());
+    if (!fs::is_regular_file(p, ec)) {
+      // A DICOM path may hold a patient's name: the line number identifies it instead.
+      throw UserError(where(r.line) + (io::has_dicom_extension(p) ? ": DICOM file not found (path withheld)"
+                                                                   : ": image not found: " + p.string()));
+    }
     ds.samples.push_back({std::move(p), label});
   }
   return ds;

@@ -10,6 +10,7 @@
 
 #include "tessera/core/error.h"
 #include "tessera/data/dataset.h"
+#include "tessera/io/dicom.h"
 #include "tessera/io/image.h"
 
 namespace tessera::data {
@@ -24,7 +25,9 @@ bool is_hidden(const fs::path& p) {
 
 bool path_less(const fs::path& a, const fs::path& b) { return a.generic_string() < b.generic_string(); }
 
-// Image files under `dir`, recursively, sorted; hidden files and folders (".DS_Store",
+bool is_input_file(const fs::path& p) { return io::has_image_extension(p) || io::has_dicom_extension(p); }
+
+// Image and DICOM files under `dir`, recursively, sorted; hidden files and folders (".DS_Store",
 // "._x.jpg" resource forks, ".ipynb_checkpoints") are skipped: they are never training images.
 std::vector<fs::path> images_under(const fs::path& dir) {
   std::vector<fs::path> files;
@@ -38,7 +41,7 @@ std::vector<fs::path> images_under(const fs::path& dir) {
       if (it->is_directory(ec)) it.disable_recursion_pending();
       continue;
     }
-    if (it->is_regular_file(ec) && io::has_image_extension(p)) files.push_back(p);
+    if (it->is_regular_file(ec) && is_input_file(p)) files.push_back(p);
   }
   if (ec) throw UserError("cannot list " + dir.string() + ": " + ec.message());
   std::sort(files.begin(), files.end(), path_less);
@@ -87,7 +90,7 @@ ClassificationDataset load_image_folder(const fs::path& root, const std::vector<
   }
   if (ds.samples.empty()) {
     throw UserError("no images found in " + root.string() +
-                    " (expected one subfolder per class holding .png/.jpg/.bmp/.tif files)");
+                    " (expected one subfolder per class holding .png/.jpg/.bmp/.tif or .dcm/.dicom files)");
   }
   return ds;
 }
@@ -105,8 +108,20 @@ std::vector<fs::path> list_images(const fs::path& folder_or_file) {
   if (!fs::exists(folder_or_file, ec)) throw UserError("input not found: " + folder_or_file.string());
   if (!fs::is_directory(folder_or_file, ec)) return {folder_or_file};
   auto files = images_under(folder_or_file);
-  if (files.empty()) throw UserError("no images found in " + folder_or_file.string());
+  if (files.empty()) throw UserError("no images or DICOM files found in " + folder_or_file.string());
   return files;
+}
+
+bool is_dicom_dataset(const ClassificationDataset& dataset) {
+  std::size_t dicom = 0;
+  for (const auto& s : dataset.samples) dicom += io::has_dicom_extension(s.path) ? 1 : 0;
+  if (dicom != 0 && dicom != dataset.samples.size()) {
+    throw UserError(dataset.root.string() + " mixes " + std::to_string(dataset.samples.size() - dicom) + " image(s) and " +
+                    std::to_string(dicom) +
+                    " DICOM file(s); a dataset must be all images or all DICOM (.dcm/.dicom), since the two "
+                    "take different preprocessing (8-bit colour vs windowed modality values)");
+  }
+  return dicom != 0;
 }
 
 }  // namespace tessera::data

@@ -9,12 +9,17 @@
 #include "tessera/data/loader.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <functional>
 #include <stdexcept>
 #include <utility>
 
 #include "tessera/core/error.h"
 #include "tessera/core/logging.h"
+#include "tessera/io/dicom.h"
 #include "tessera/io/image.h"
+#include "tessera/ops/medical.h"
 #include "tessera/ops/image_view.h"
 #include "tessera/ops/preprocess.h"
 
@@ -63,9 +68,36 @@ struct BatchLoader::Plan {
 };
 
 struct BatchLoader::Decoded {
-  io::Image image;
+  io::Image image;      // image datasets
+  io::DicomStored dicom;  // DICOM datasets: the stored words of the single frame
+  ops::MedicalIntensity intensity;  // DICOM: its intensity chain, window applied
   std::string failure;  // non-empty: the file could not be decoded (DecodeError's message)
+  int height() const { return dicom.meta.rows > 0 ? dicom.meta.rows : image.height; }
+  int width() const { return dicom.meta.rows > 0 ? dicom.meta.columns : image.width; }
 };
+
+std::string dicom_sample_reference(const ClassificationDataset& dataset, std::size_t index) {
+  std::uint32_t hash = 2166136261u;  // FNV-1a
+  for (const unsigned char c : dataset.samples.at(index).path.generic_string()) {
+    hash ^= c;
+    hash *= 16777619u;
+  }
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", hash);
+  return "dicom sample #" + std::to_string(index) + " (" + hex + ")";
+}
+
+ops::MedicalPreprocessSpec medical_spec(const LoaderOptions& options) {
+  ops::MedicalPreprocessSpec spec;
+  spec.resize_h = options.preprocess.resize_h;
+  spec.resize_w = options.preprocess.resize_w;
+  spec.out_h = options.preprocess.out_h;
+  spec.out_w = options.preprocess.out_w;
+  spec.mean = options.preprocess.mean.empty() ? 0.0f : options.preprocess.mean.front();
+  spec.std = options.preprocess.std.empty() ? 1.0f : options.preprocess.std.front();
+  spec.out_channels = options.channels;
+  return spec;
+}
 
 namespace {
 
@@ -94,6 +126,23 @@ BatchLoader::BatchLoader(ClassificationDataset dataset, LoaderOptions options)
   if (dataset_.samples.empty()) throw UserError("dataset " + dataset_.root.string() + " has no samples");
   fill_normalisation(o.preprocess.mean, o.channels, 0.0f, "mean");
   fill_normalisation(o.preprocess.std, o.channels, 1.0f, "std");
+  dicom_ = is_dicom_dataset(dataset_);
+  if (dicom_) {
+    if (!io::dicom_available()) {
+      throw UserError("dataset " + dataset_.root.string() + " holds DICOM files but this build has no DICOM support "
+                      "(configure with -DTESSERA_WITH_DCMTK=ON)");
+    }
+    for (const auto* values : {&o.preprocess.mean, &o.preprocess.std}) {
+      if (std::adjacent_find(values->begin(), values->end(), std::not_equal_to<>()) != values->end()) {
+        throw UserError(std::string("data ") + (values == &o.preprocess.mean ? "mean" : "std") +
+                        " must hold the same value for every channel with DICOM data (one grey plane, replicated "
+                        "to all channels after windowing to [0, 1]), e.g. [0.5, 0.5, 0.5]");
+      }
+    }
+    if (o.window.mode == ops::WindowChoice::Mode::fixed && !(o.window.width >= 1.0f)) {
+      throw UserError("data window width must be >= 1, got " + std::to_string(o.window.width));
+    }
+  }
   auto& spec = o.preprocess;
   if (spec.out_h <= 0 || spec.out_w <= 0) {
     if (spec.resize_h > 0 && spec.resize_w > 0) {
@@ -103,9 +152,15 @@ BatchLoader::BatchLoader(ClassificationDataset dataset, LoaderOptions options)
       // No size anywhere: the first decodable image sets it (the digits and MNIST-like sets).
       for (const auto& s : dataset_.samples) {
         try {
-          const io::Image first = io::decode_image(s.path, o.channels);
-          spec.out_h = first.height;
-          spec.out_w = first.width;
+          if (dicom_) {
+            const io::DicomMetadata first = io::read_dicom_header(s.path);
+            spec.out_h = first.rows;
+            spec.out_w = first.columns;
+          } else {
+            const io::Image first = io::decode_image(s.path, o.channels);
+            spec.out_h = first.height;
+            spec.out_w = first.width;
+          }
           break;
         } catch (const DecodeError&) {
         }
@@ -214,16 +269,39 @@ std::shared_ptr<const BatchLoader::Decoded> BatchLoader::decode(std::size_t inde
     if (cache_[index]) return cache_[index];
   }
   auto decoded = std::make_shared<Decoded>();
-  try {
-    decoded->image = io::decode_image(dataset_.samples[index].path, options_.channels);
-  } catch (const DecodeError& e) {
-    decoded->failure = e.what();
+  if (dicom_) {
+    // io::decode_dicom_stored's messages carry neither the path nor header values (dicom.h).
+    try {
+      decoded->dicom = io::decode_dicom_stored(dataset_.samples[index].path);
+      const auto& meta = decoded->dicom.meta;
+      if (meta.frames != 1) {
+        throw DecodeError("multi-frame DICOM (" + std::to_string(meta.frames) +
+                          " frames) is not a 2-D image; classification datasets take single-frame files");
+      }
+      decoded->intensity =
+          ops::intensity_for(meta, decoded->dicom.words.data(), decoded->dicom.words.size(), options_.window);
+    } catch (const DecodeError& e) {
+      decoded->failure = e.what();
+    } catch (const std::invalid_argument& e) {  // intensity_of: colour or more than 16 bits stored
+      decoded->failure = e.what();
+    }
+    if (!decoded->failure.empty()) decoded->dicom = {};
+  } else {
+    try {
+      decoded->image = io::decode_image(dataset_.samples[index].path, options_.channels);
+    } catch (const DecodeError& e) {
+      decoded->failure = e.what();
+    }
   }
   std::lock_guard lock(cache_mutex_);
   if (!decoded->failure.empty() && !warned_[index]) {
     warned_[index] = true;
-    // DecodeError messages name the file ("cannot decode <path>: <reason>").
-    log::warn("skipping a corrupt image: ", decoded->failure);
+    if (dicom_) {
+      log::warn("skipping an unreadable DICOM file, ", dicom_sample_reference(dataset_, index), ": ", decoded->failure);
+    } else {
+      // DecodeError messages name the file ("cannot decode <path>: <reason>").
+      log::warn("skipping a corrupt image: ", decoded->failure);
+    }
   }
   if (options_.cache_decoded) cache_[index] = decoded;
   return decoded;
@@ -240,6 +318,20 @@ ops::PackedBatch BatchLoader::pack(const std::vector<std::shared_ptr<const Decod
   ops::PackedBatch packed;
   packed.channels = options_.channels;
   std::int64_t total = 0;
+  if (dicom_) {  // the stored 16-bit words, one plane; the kernel replicates it to the channels
+    packed.channels = 1;
+    for (const auto& decoded : images) {
+      packed.sources.push_back({total, decoded->dicom.meta.rows, decoded->dicom.meta.columns});
+      total += static_cast<std::int64_t>(decoded->dicom.words.size());
+    }
+    packed.values = torch::empty({total}, torch::TensorOptions().dtype(torch::kInt16).pinned_memory(pinned_));
+    auto* out = reinterpret_cast<std::uint16_t*>(packed.values.data_ptr<std::int16_t>());
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      const auto& words = images[i]->dicom.words;
+      std::copy(words.begin(), words.end(), out + packed.sources[i].offset);
+    }
+    return packed;
+  }
   for (const auto& decoded : images) {
     packed.sources.push_back({total, decoded->image.height, decoded->image.width});
     total += static_cast<std::int64_t>(decoded->image.pixels.size());
@@ -257,6 +349,7 @@ BatchLoader::Result BatchLoader::produce(const Plan& plan, std::size_t batch_ind
   Result result;
   try {
     const auto& spec = options_.preprocess;
+    const ops::MedicalPreprocessSpec medical = medical_spec(options_);
     const std::size_t begin = batch_index * static_cast<std::size_t>(options_.batch_size);
     const std::size_t end = std::min(begin + static_cast<std::size_t>(options_.batch_size), plan.order.size());
     const auto rows = static_cast<std::int64_t>(end - begin);
@@ -278,21 +371,28 @@ BatchLoader::Result BatchLoader::produce(const Plan& plan, std::size_t batch_ind
       const std::size_t index = plan.order[k];
       const auto decoded = decode(index);
       if (!decoded->failure.empty()) {
-        batch.failures.push_back({dataset_.samples[index].path, decoded->failure});
+        if (dicom_) batch.failures.push_back({dicom_sample_reference(dataset_, index), decoded->failure, index});
+        else batch.failures.push_back({dataset_.samples[index].path, decoded->failure, index});
         continue;
       }
-      const io::Image& img = decoded->image;
       try {
-        const ops::SampleParams params = draw_params(plan.epoch, index, img.height, img.width);
+        const ops::SampleParams params = draw_params(plan.epoch, index, decoded->height(), decoded->width());
+        float* row = options_.packed ? nullptr : images.data_ptr<float>() + filled * sample_floats;
         if (options_.packed) {
           kept.push_back(decoded);
           batch.params.push_back(params);
+          if (dicom_) batch.intensities.push_back(decoded->intensity);
+        } else if (dicom_) {
+          const auto& d = *decoded;
+          ops::medical_to_chw(d.dicom.words.data(), d.height(), d.width(), medical, d.intensity, params, row);
         } else {
+          const io::Image& img = decoded->image;
           const ops::ImageU8View view{img.pixels.data(), img.height, img.width, img.channels};
-          ops::preprocess_to_chw(view, spec, params, images.data_ptr<float>() + filled * sample_floats);
+          ops::preprocess_to_chw(view, spec, params, row);
         }
       } catch (const std::invalid_argument& e) {  // e.g. a crop larger than this (padded) image
-        throw UserError("cannot preprocess " + dataset_.samples[index].path.string() + ": " + e.what());
+        const std::string what = dicom_ ? dicom_sample_reference(dataset_, index) : dataset_.samples[index].path.string();
+        throw UserError("cannot preprocess " + what + ": " + e.what());
       }
       label_out[filled] = dataset_.samples[index].label;
       batch.indices.push_back(index);

@@ -46,8 +46,6 @@ InferSummary predict(const InferRequest& request) {
   // training-oriented Task::next_batch does not carry.
   data::BatchLoader loader(unlabelled(request.inputs), task->loader_options(tasks::Split::test));
   const auto& samples = loader.dataset().samples;
-  std::map<fs::path, std::size_t> index_of;
-  for (std::size_t i = 0; i < samples.size(); ++i) index_of.emplace(samples[i].path, i);
   const auto& classes = task->classes();
   const int k = std::clamp<int>(request.top_k, 1, static_cast<int>(classes.size()));
 
@@ -64,7 +62,8 @@ InferSummary predict(const InferRequest& request) {
   while (auto batch = loader.next()) {
     for (const auto& failure : batch->failures) {
       log::warn("cannot read ", failure.path.string(), ": ", failure.reason);
-      rows[index_of.at(failure.path)] = csv_field(failure.path.string()) + empty_prediction + csv_field(failure.reason);
+      // failure.path is the file's path for images, an opaque reference for DICOM (loader.h).
+      rows[failure.index] = csv_field(failure.path.string()) + empty_prediction + csv_field(failure.reason);
       ++summary.failed;
     }
     if (batch->size() > 0) {

@@ -180,6 +180,17 @@ data::LoaderOptions ClassificationTask::loader_options(Split split) const {
   options.hflip = d.hflip;
   options.cache_decoded = d.cache;
   options.packed = d.preprocess_device == "auto" && device_.is_cuda();
+  // DICOM inputs only (the loader ignores it for images).
+  if (d.window.is_explicit()) {
+    options.window = {ops::WindowChoice::Mode::fixed, static_cast<float>(d.window.center),
+                      static_cast<float>(d.window.width)};
+  } else if (const auto preset = config::window_preset(d.window.name)) {
+    options.window = {ops::WindowChoice::Mode::fixed, static_cast<float>((*preset)[0]), static_cast<float>((*preset)[1])};
+  } else if (d.window.name == "minmax") {
+    options.window.mode = ops::WindowChoice::Mode::minmax;
+  } else {
+    options.window.mode = ops::WindowChoice::Mode::file;
+  }
   return options;
 }
 
@@ -232,6 +243,9 @@ torch::Tensor ClassificationTask::to_inputs(const data::Batch& batch, const data
   ops::OutputFormat format;
   format.dtype = compute_.bf16 ? torch::kBFloat16 : torch::kFloat32;
   format.layout = compute_.channels_last ? ops::Layout::nhwc : ops::Layout::nchw;
+  if (packed.values.scalar_type() == torch::kInt16) {  // a DICOM dataset: the medical kernel
+    return ops::preprocess_medical(packed, data::medical_spec(options), batch.intensities, batch.params, format);
+  }
   return ops::preprocess_images(packed, spec, batch.params, format);
 }
 

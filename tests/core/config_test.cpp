@@ -90,6 +90,57 @@ TEST(Config, LoadConfigNamesRunAfterFileAndReportsMissingFile) {
   fs::remove_all(dir);
 }
 
+TEST(Config, DicomWindowDefaultsToTheFilesOwn) {
+  const ExperimentConfig config = parse_config("", "empty.yaml");
+  EXPECT_EQ(config.data.window.name, "file");
+  EXPECT_FALSE(config.data.window.is_explicit());
+}
+
+TEST(Config, DicomWindowNamesAndExplicitValues) {
+  for (const char* name : {"file", "minmax", "brain", "soft_tissue", "abdomen", "lung", "bone"}) {
+    EXPECT_EQ(parse_config(std::string("data: {window: ") + name + "}\n", "x.yaml").data.window.name, name);
+  }
+  const ExperimentConfig config = parse_config("data: {window: [-600, 1500]}\n", "x.yaml");
+  EXPECT_TRUE(config.data.window.is_explicit());
+  EXPECT_DOUBLE_EQ(config.data.window.center, -600);
+  EXPECT_DOUBLE_EQ(config.data.window.width, 1500);
+  // Written back the way it was given, so a run's resolved config reads again.
+  const ExperimentConfig again = parse_config(to_yaml(config), "resolved.yaml");
+  EXPECT_TRUE(again.data.window.is_explicit());
+  EXPECT_DOUBLE_EQ(again.data.window.width, 1500);
+  EXPECT_EQ(parse_config(to_yaml(parse_config("data: {window: bone}\n", "x.yaml")), "r.yaml").data.window.name, "bone");
+  EXPECT_EQ(parse_config("", "x.yaml", {"data.window=[40, 80]"}).data.window.center, 40);
+}
+
+TEST(Config, DicomWindowPresetsAreTheDocumentedHounsfieldWindows) {
+  EXPECT_EQ(window_preset("brain"), (std::array<double, 2>{40, 80}));
+  EXPECT_EQ(window_preset("soft_tissue"), (std::array<double, 2>{40, 400}));
+  EXPECT_EQ(window_preset("abdomen"), (std::array<double, 2>{40, 400}));
+  EXPECT_EQ(window_preset("lung"), (std::array<double, 2>{-600, 1500}));
+  EXPECT_EQ(window_preset("bone"), (std::array<double, 2>{400, 1800}));
+  EXPECT_FALSE(window_preset("file").has_value());
+  EXPECT_FALSE(window_preset("minmax").has_value());
+}
+
+TEST(Config, DicomWindowMistakes) {
+  const std::string expected =
+      "expected a window name (file, minmax, brain, soft_tissue, abdomen, lung, bone) or [centre, width]";
+  EXPECT_EQ(error_of("data: {window: lungs}\n"),
+            "test.yaml:1:8: data.window: unknown value 'lungs' (expected one of: file, minmax, brain, soft_tissue, "
+            "abdomen, lung, bone); did you mean 'lung'?");
+  EXPECT_EQ(error_of("data: {window: [40]}\n"), "test.yaml:1:16: data.window: " + expected + ", got 'a list'");
+  EXPECT_EQ(error_of("data: {window: [40, 80, 3]}\n"), "test.yaml:1:16: data.window: " + expected + ", got 'a list'");
+  EXPECT_EQ(error_of("data: {window: [a, 80]}\n"), "test.yaml:1:16: data.window: " + expected + ", got 'a list'");
+  EXPECT_EQ(error_of("data: {window: {c: 1}}\n"), "test.yaml:1:16: data.window: " + expected + ", got 'a map'");
+  EXPECT_EQ(error_of("data: {window: [40, 0.5]}\n"),
+            "test.yaml:1:8: data.window: width must be >= 1 (the linear VOI function divides by width - 1), got 0.5");
+  EXPECT_EQ(error_of("data: {window: [40, -80]}\n"),
+            "test.yaml:1:8: data.window: width must be >= 1 (the linear VOI function divides by width - 1), got -80");
+  EXPECT_EQ(error_of("", {"data.window=Bone"}),
+            "--set data.window=Bone: data.window: unknown value 'Bone' (expected one of: file, minmax, brain, "
+            "soft_tissue, abdomen, lung, bone); did you mean 'bone'?");
+}
+
 TEST(Config, ClosestMatch) {
   EXPECT_EQ(closest_match("lrr", {"lr", "eps"}), "lr");
   EXPECT_EQ(closest_match("zzzzzz", {"lr", "eps"}), "");

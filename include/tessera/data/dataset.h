@@ -27,8 +27,9 @@ struct ClassificationDataset {
 // subfolders (hidden ones, starting with '.', are skipped). With `classes`, those names and their
 // indices are used as given (a run's saved label list, so indices match the trained model); a
 // subfolder that is not among them is a UserError naming it, and a listed class without a
-// subfolder simply has no samples. Images are found recursively under each class folder
-// (io::has_image_extension) and sorted by class, then path. A missing root, or one with no
+// subfolder simply has no samples. Images and DICOM files are found recursively under each class
+// folder (io::has_image_extension, io::has_dicom_extension: .dcm/.dicom; DICOM files without an
+// extension are not probed) and sorted by class, then path. A missing root, or one with no
 // images, is a UserError naming it.
 ClassificationDataset load_image_folder(const std::filesystem::path& root,
                                         const std::vector<std::string>& classes = {});
@@ -37,7 +38,8 @@ ClassificationDataset load_image_folder(const std::filesystem::path& root,
 // it every sample is unlabelled, -1); other columns are ignored and their order is free.
 // Relative paths are relative to the CSV's folder. Labels are class names; without `classes`,
 // the classes are the sorted distinct labels. Fields may be quoted ("a, b" and "" escapes), blank
-// lines are skipped, a UTF-8 BOM and CRLF line ends are accepted. Errors (bad header, wrong
+// lines are skipped, a UTF-8 BOM and CRLF line ends are accepted. Paths may name images or DICOM
+// files (any extension is taken as listed; .dcm/.dicom mark DICOM). Errors (bad header, wrong
 // column count, unterminated quote, unknown label, missing image file, empty manifest) are
 // UserErrors naming "file:line".
 ClassificationDataset load_csv_manifest(const std::filesystem::path& csv,
@@ -49,8 +51,13 @@ ClassificationDataset load_dataset(const std::filesystem::path& path,
                                    const std::vector<std::string>& classes = {});
 
 // Inputs for inference: a file is returned as is (whatever its extension); a folder is searched
-// recursively for image files (io::has_image_extension), sorted. A missing path, or a folder
-// without images, is a UserError naming it.
+// recursively for image and DICOM files (as load_image_folder), sorted. A missing path, or a
+// folder without any, is a UserError naming it.
 std::vector<std::filesystem::path> list_images(const std::filesystem::path& folder_or_file);
+
+// A dataset is either all images or all DICOM (.dcm/.dicom, io::has_dicom_extension): the two take
+// different pipelines and normalisation. True when all samples are DICOM, false when none is; a
+// mix is a UserError giving the counts (never a DICOM path: paths may hold patient names).
+bool is_dicom_dataset(const ClassificationDataset& dataset);
 
 }  // namespace tessera::data

@@ -20,6 +20,7 @@
 
 #include "tessera/data/dataset.h"
 #include "tessera/ops/batch_preprocess.h"
+#include "tessera/ops/dicom_intensity.h"
 #include "tessera/ops/preprocess.h"
 
 namespace tessera::data {
@@ -42,18 +43,36 @@ struct LoaderOptions {
   // crop/flip (Batch::params) instead of preprocessed floats, so a GPU kernel can do the rest
   // (ops::preprocess_images). The parameters are the ones the float path would use.
   bool packed = false;
+  // DICOM datasets (data::is_dicom_dataset): how modality values are windowed to [0, 1].
+  // preprocess.mean/std must then hold one value for all channels (the grey plane is replicated).
+  ops::WindowChoice window;
 };
 
+// A sample that could not be read. For a DICOM sample `path` is NOT the file's path but an opaque
+// reference, "dicom sample #<dataset index> (<8 hex digits of a hash of the path>)", and `reason`
+// names the problem only: file paths often hold patient names or IDs, and failures are logged.
 struct Failure {
   std::filesystem::path path;
   std::string reason;
+  std::size_t index = 0;  // dataset index of the sample
 };
+
+// The reference logged and reported for DICOM sample `index` instead of its path: the index plus
+// FNV-1a (32 bit) of the path's generic string, so a user holding the dataset can find the file
+// but logs carry nothing readable from the path.
+std::string dicom_sample_reference(const ClassificationDataset& dataset, std::size_t index);
+
+// The medical pipeline's spec for a DICOM dataset from LoaderOptions (mean/std: the first value).
+ops::MedicalPreprocessSpec medical_spec(const LoaderOptions& options);
 
 struct Batch {
   torch::Tensor images;              // float32 [B, C, out_h, out_w], contiguous (pinned when CUDA is available);
                                      // undefined with LoaderOptions::packed
-  ops::PackedBatch packed;           // LoaderOptions::packed: the B decoded images, u8 HWC (pinned when CUDA is available)
+  ops::PackedBatch packed;           // LoaderOptions::packed: the B decoded images, u8 HWC (pinned when CUDA is available);
+                                     // for a DICOM dataset the stored 16-bit words, kInt16, channels 1
   std::vector<ops::SampleParams> params;  // LoaderOptions::packed: each row's crop and flip
+  std::vector<ops::MedicalIntensity> intensities;  // LoaderOptions::packed, DICOM: each row's intensity chain
+                                                   // (for ops::preprocess_medical with data::medical_spec)
   torch::Tensor labels;              // int64 [B]
   std::vector<std::size_t> indices;  // dataset indices of the rows of `images`
   std::vector<Failure> failures;     // samples of this batch that could not be decoded (not in images);
@@ -88,6 +107,7 @@ class BatchLoader {
   std::size_t batches_per_epoch() const;
   const ClassificationDataset& dataset() const { return dataset_; }
   const LoaderOptions& options() const { return options_; }
+  bool dicom() const { return dicom_; }  // the dataset is DICOM (the medical pipeline)
 
  private:
   struct Plan;
@@ -106,6 +126,7 @@ class BatchLoader {
   ClassificationDataset dataset_;
   LoaderOptions options_;
   bool pinned_ = false;
+  bool dicom_ = false;
 
   std::mutex mutex_;
   std::condition_variable work_cv_;   // workers wait for a batch to claim

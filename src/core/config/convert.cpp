@@ -96,6 +96,28 @@ std::string convert(const YAML::Node& node, ClassWeights& out) {
   return "";
 }
 
+std::string convert(const YAML::Node& node, Window& out) {
+  constexpr const char* expected = "a window name (file, minmax, brain, soft_tissue, abdomen, lung, bone) or [centre, width]";
+  if (node.IsScalar()) {
+    std::string name;
+    if (!convert(node, name).empty() || name.empty()) return expected;
+    out = {name, 0.0, 0.0};
+    return "";
+  }
+  std::vector<double> values;
+  if (!node.IsSequence() || !convert(node, values).empty() || values.size() != 2) return expected;
+  out = {"", values[0], values[1]};
+  return "";
+}
+
+void emit(YAML::Emitter& out, const Window& value) {
+  if (value.is_explicit()) {
+    emit(out, std::vector<double>{value.center, value.width});
+  } else {
+    out << value.name;
+  }
+}
+
 void emit(YAML::Emitter& out, const Size2& value) {
   out << YAML::Flow << YAML::BeginSeq << value.height << value.width << YAML::EndSeq;
 }

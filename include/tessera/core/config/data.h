@@ -1,4 +1,6 @@
 #pragma once
+#include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -6,10 +8,32 @@
 
 namespace tessera::config {
 
+// The named CT windows of data.window as {centre, width} in Hounsfield units (textbook values):
+// brain 40/80, soft_tissue and abdomen 40/400, lung -600/1500, bone 400/1800. nullopt for any
+// other name ("file" and "minmax" are modes, not presets).
+inline std::optional<std::array<double, 2>> window_preset(const std::string& name) {
+  if (name == "brain") return std::array<double, 2>{40.0, 80.0};
+  if (name == "soft_tissue" || name == "abdomen") return std::array<double, 2>{40.0, 400.0};
+  if (name == "lung") return std::array<double, 2>{-600.0, 1500.0};
+  if (name == "bone") return std::array<double, 2>{400.0, 1800.0};
+  return std::nullopt;
+}
+
 // Datasets and the input pipeline. Each split is a class-per-subfolder directory or a CSV
 // manifest (path,label). Images are resized (bilinear, half-pixel centres, no antialias) to
 // `resize`, then cropped to `crop`: a random window (after `pad` pixels of zero padding, with
 // horizontal flips at rate `hflip`) while training, the centre window otherwise.
+//
+// DICOM inputs (.dcm/.dicom; a dataset is all images or all DICOM) go through the medical
+// pipeline: rescale to modality units (HU for CT), then `window` maps them to [0, 1]:
+//   file      the file's own WindowCenter/Width and VOI LUT function; a file without a usable
+//             window falls back to minmax
+//   minmax    the image's own min..max after rescale (LINEAR_EXACT)
+//   brain | soft_tissue | abdomen | lung | bone   a CT preset (window_preset), linear function
+//   [centre, width]                               an explicit window, linear function (width >= 1)
+// MONOCHROME1 is inverted after windowing; `mean`/`std` then act on the windowed [0, 1] value and
+// must hold the same value for every channel (channels 3 replicates the grey plane, e.g. for
+// ImageNet-pretrained networks: mean [0.5, 0.5, 0.5]); the loader says so otherwise.
 struct DataConfig {
   std::string train;                 // required for training
   std::string val;                   // optional: model selection and early stopping
@@ -29,6 +53,7 @@ struct DataConfig {
   // Where resize/crop/flip/normalise run: "auto" = on the run's device (one fused CUDA kernel
   // per batch on a GPU, decode threads then only decode), "cpu" = in the decode threads.
   std::string preprocess_device = "auto";
+  Window window;                     // DICOM inputs only (see above)
 
   template <class V>
   void visit(V& v) {
@@ -48,6 +73,13 @@ struct DataConfig {
     v.field("drop_last", drop_last);
     v.field("cache", cache);
     v.field("preprocess_device", preprocess_device);
+    v.field("window", window);
+  }
+  static std::string fmt(double v) {
+    std::string s = std::to_string(v);
+    s.erase(s.find_last_not_of('0') + 1);
+    if (!s.empty() && s.back() == '.') s.pop_back();
+    return s;
   }
   void validate(const SectionChecker& c) const {
     if (channels != 1 && channels != 3) c.fail("channels", "must be 1 (grey) or 3 (RGB), got " + std::to_string(channels));
@@ -68,6 +100,13 @@ struct DataConfig {
     c.positive("workers", workers);
     c.positive("prefetch", prefetch);
     c.one_of("preprocess_device", preprocess_device, {"auto", "cpu"});
+    if (window.is_explicit()) {
+      if (!(window.width >= 1.0)) {
+        c.fail("window", "width must be >= 1 (the linear VOI function divides by width - 1), got " + fmt(window.width));
+      }
+    } else {
+      c.one_of("window", window.name, {"file", "minmax", "brain", "soft_tissue", "abdomen", "lung", "bone"});
+    }
   }
 };
 

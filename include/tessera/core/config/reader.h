@@ -78,6 +78,14 @@ struct ClassWeights {
   std::vector<double> values;
 };
 
+// The intensity window for DICOM inputs: a named mode or preset ("file", "minmax", "brain",
+// "soft_tissue", "abdomen", "lung", "bone"), or an explicit [centre, width] (name empty).
+struct Window {
+  std::string name = "file";
+  double center = 0.0, width = 0.0;  // explicit windows only
+  bool is_explicit() const { return name.empty(); }
+};
+
 namespace detail {
 // Converts a scalar/sequence node; returns an empty string on success, else what was expected.
 std::string convert(const YAML::Node& node, std::string& out);
@@ -90,8 +98,10 @@ std::string convert(const YAML::Node& node, std::vector<double>& out);
 std::string convert(const YAML::Node& node, std::vector<std::string>& out);
 std::string convert(const YAML::Node& node, Size2& out);
 std::string convert(const YAML::Node& node, ClassWeights& out);
+std::string convert(const YAML::Node& node, Window& out);
 void emit(YAML::Emitter& out, const Size2& value);
 void emit(YAML::Emitter& out, const ClassWeights& value);
+void emit(YAML::Emitter& out, const Window& value);
 void emit(YAML::Emitter& out, const std::vector<double>& value);
 void emit(YAML::Emitter& out, const std::vector<std::string>& value);
 template <class T>
