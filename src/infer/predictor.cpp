@@ -46,6 +46,11 @@ InferSummary predict(const InferRequest& request) {
   // training-oriented Task::next_batch does not carry.
   data::BatchLoader loader(unlabelled(request.inputs), task->loader_options(tasks::Split::test));
   const auto& samples = loader.dataset().samples;
+  const bool opaque = data::is_dicom_dataset(loader.dataset()) && !request.show_paths;
+  // What names a file in the CSV and the log (see predictor.h for DICOM).
+  const auto name_of = [&](std::size_t index) {
+    return opaque ? data::dicom_sample_reference(loader.dataset(), index) : samples[index].path.string();
+  };
   const auto& classes = task->classes();
   const int k = std::clamp<int>(request.top_k, 1, static_cast<int>(classes.size()));
 
@@ -61,9 +66,8 @@ InferSummary predict(const InferRequest& request) {
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
     for (const auto& failure : batch->failures) {
-      log::warn("cannot read ", failure.path.string(), ": ", failure.reason);
-      // failure.path is the file's path for images, an opaque reference for DICOM (loader.h).
-      rows[failure.index] = csv_field(failure.path.string()) + empty_prediction + csv_field(failure.reason);
+      log::warn("cannot read ", name_of(failure.index), ": ", failure.reason);
+      rows[failure.index] = csv_field(name_of(failure.index)) + empty_prediction + csv_field(failure.reason);
       ++summary.failed;
     }
     if (batch->size() > 0) {
@@ -79,7 +83,7 @@ InferSummary predict(const InferRequest& request) {
       const auto i = top_i.accessor<std::int64_t, 2>();
       for (std::int64_t row = 0; row < probabilities.size(0); ++row) {
         const std::size_t index = batch->indices.at(static_cast<std::size_t>(row));
-        std::string line = csv_field(samples[index].path.string()) + "," + csv_field(classes.at(i[row][0])) + "," +
+        std::string line = csv_field(name_of(index)) + "," + csv_field(classes.at(i[row][0])) + "," +
                            probability(p[row][0]);
         for (int j = 0; j < k; ++j) {
           line.append(",").append(csv_field(classes.at(i[row][j]))).append(",").append(probability(p[row][j]));

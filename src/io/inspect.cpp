@@ -1,24 +1,53 @@
 #include "tessera/io/inspect.h"
 
-#include "tessera/core/error.h"
+#include <sstream>
 
-#ifdef TESSERA_WITH_OPENCV
+#include "tessera/core/error.h"
+#include "tessera/io/dicom.h"
 #include "tessera/io/image.h"
-#endif
 
 namespace tessera::io {
 
+// Only the allowlisted attributes exist in DicomMetadata, so nothing here can print patient data.
+std::string describe_dicom_header(const DicomMetadata& meta) {
+  std::ostringstream out;
+  if (meta.rows == 0 || meta.columns == 0) {
+    out << "DICOM without an image (modality " << (meta.modality.empty() ? "(none)" : meta.modality) << ", "
+        << meta.transfer_syntax_name << "): nothing Tessera can train on\n";
+    return out.str();
+  }
+  out << "DICOM: " << meta.columns << "x" << meta.rows << ", " << meta.frames << " frame(s), "
+      << photometric_name(meta.photometric) << ", " << meta.bits_stored << " of " << meta.bits_allocated << " bits "
+      << (meta.is_signed ? "signed" : "unsigned") << "\n";
+  out << "  modality: " << (meta.modality.empty() ? "(none)" : meta.modality) << "\n";
+  out << "  transfer syntax: " << meta.transfer_syntax_name << " (" << meta.transfer_syntax_uid << ")\n";
+  out << "  rescale: slope " << meta.rescale_slope << ", intercept " << meta.rescale_intercept
+      << (meta.has_rescale ? "" : " (absent: defaults)") << "\n";
+  if (meta.has_window) {
+    out << "  window: centre " << meta.window_center << ", width " << meta.window_width << " ("
+        << meta.voi_lut_function << ")\n";
+  } else {
+    out << "  window: none in the file\n";
+  }
+  if (meta.pixel_spacing) out << "  pixel spacing: " << (*meta.pixel_spacing)[0] << " x " << (*meta.pixel_spacing)[1] << " mm\n";
+  if (meta.image_position) {
+    out << "  position: " << (*meta.image_position)[0] << ", " << (*meta.image_position)[1] << ", "
+        << (*meta.image_position)[2] << " mm\n";
+  }
+  out << "  (patient, study and institution attributes are never read)\n";
+  return out.str();
+}
+
 std::string describe_image_file(const std::filesystem::path& path) {
-#ifdef TESSERA_WITH_OPENCV
-  if (has_image_extension(path)) {
+  if (has_image_extension(path)) {  // decode_image says which formats this build lacks
     const Image image = decode_image(path, 0);
     return "image: " + std::to_string(image.width) + "x" + std::to_string(image.height) + ", " +
            std::to_string(image.channels) + (image.channels == 1 ? " channel (grey)" : " channels (RGB)") + ", " +
            std::to_string(std::filesystem::file_size(path)) + " bytes\n";
   }
-#endif
+  if (has_dicom_extension(path)) return describe_dicom_header(read_dicom_header(path));
   throw UserError("cannot inspect " + path.string() +
-                  ": expected a .safetensors, .yaml or image file (JPEG/PNG/BMP/TIFF)");
+                  ": expected a .safetensors, .yaml, image (JPEG/PNG/BMP/TIFF) or DICOM (.dcm) file");
 }
 
 }  // namespace tessera::io

@@ -1,4 +1,4 @@
-// `tessera train` and `tessera eval` on a class folder of DICOM files (pydicom's CT_small and
+// `tessera train`, `eval`, `infer` and `inspect` on a class folder of DICOM files (pydicom's CT_small and
 // MR_small plus dcmodify twins, one unreadable file under a path that holds CT_small's patient
 // name): training runs, and nothing written or logged carries CT_small's identifying values.
 #include <gtest/gtest.h>
@@ -28,7 +28,7 @@ std::string read_binary(const fs::path& path) {
 
 bool run(const std::string& command) { return std::system((command + " >/dev/null 2>&1").c_str()) == 0; }
 
-TEST(DicomTrain, TrainAndEvalOnDicomLeakNoPatientData) {
+TEST(DicomTrain, TrainEvalInferInspectOnDicomLeakNoPatientData) {
   // This executable does not link the io library: `tessera version` says whether DCMTK is built in.
   const CommandResult version = run_tessera({"version"});
   const auto at = version.out.find("DCMTK:");
@@ -73,10 +73,29 @@ TEST(DicomTrain, TrainAndEvalOnDicomLeakNoPatientData) {
 
   const CommandResult evaluated = run_tessera({"eval", run_dir.string(), "--data", data.string(), "--output",
                                                (dir / "eval").string()});
+  // infer names DICOM files by opaque references, failures included; --show-paths opts out.
+  const CommandResult inferred = run_tessera({"infer", run_dir.string(), "--input", data.string(), "--output",
+                                              (dir / "eval" / "predictions.csv").string()});
+  EXPECT_EQ(inferred.exit_code, 0) << inferred.err;
+  const std::string predictions = read_binary(dir / "eval" / "predictions.csv");
+  EXPECT_NE(predictions.find("dicom sample #"), std::string::npos) << predictions;
+  EXPECT_EQ(predictions.find(data.string()), std::string::npos) << "no path in predictions.csv";
+  const CommandResult with_paths = run_tessera({"infer", run_dir.string(), "--input", data.string(), "--output",
+                                                (dir / "with_paths.csv").string(), "--show-paths"});
+  EXPECT_EQ(with_paths.exit_code, 0) << with_paths.err;
+  EXPECT_NE(read_binary(dir / "with_paths.csv").find((data / "mr" / "0.dcm").string()), std::string::npos);
+  // inspect prints the allowlisted header only.
+  const CommandResult inspected = run_tessera({"inspect", (kFiles / "CT_small.dcm").string()});
+  EXPECT_EQ(inspected.exit_code, 0) << inspected.err;
+  EXPECT_NE(inspected.out.find("DICOM: 128x128"), std::string::npos) << inspected.out;
+
   std::vector<std::pair<std::string, std::string>> outputs = {{"train stdout", trained.out},
                                                               {"train stderr", trained.err},
                                                               {"eval stdout", evaluated.out},
-                                                              {"eval stderr", evaluated.err}};
+                                                              {"eval stderr", evaluated.err},
+                                                              {"infer stdout", inferred.out},
+                                                              {"infer stderr", inferred.err},
+                                                              {"inspect stdout", inspected.out}};
   for (const auto& folder : {run_dir, dir / "eval"}) {
     if (!fs::exists(folder)) continue;
     for (const auto& entry : fs::recursive_directory_iterator(folder)) {

@@ -19,6 +19,9 @@ void add_infer_command(CLI::App& app) {
   command->add_option("--output", request->output, "CSV file (default: <run>/predictions.csv)");
   command->add_option("--device", request->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   command->add_option("--batch-size", request->batch_size, "Images per batch (default: the run's eval.batch_size)");
+  command->add_flag("--show-paths", request->show_paths,
+                    "DICOM inputs: write real file paths instead of opaque references ('dicom sample #N (hash)');\n"
+                    "paths of medical files often hold patient names or IDs");
   command->callback([request] {
     const infer::InferSummary summary = infer::predict(*request);
     std::printf("predictions: %s (%zu images", summary.output.c_str(), summary.predicted);

@@ -10,7 +10,7 @@ namespace tessera::cli {
 
 void add_inspect_command(CLI::App& app) {
   auto path = std::make_shared<std::string>();
-  auto* command = app.add_subcommand("inspect", "Describe a weights file (.safetensors), a config (.yaml) or an image");
+  auto* command = app.add_subcommand("inspect", "Describe a weights file (.safetensors), a config (.yaml), an image or a DICOM header (no patient data)");
   command->footer("Examples:\n  tessera inspect models/digits/weights.safetensors\n  tessera inspect configs/digits.yaml");
   command->add_option("file", *path, "File to describe")->required()->check(CLI::ExistingFile);
   command->callback([path] {

@@ -3,6 +3,9 @@
 //   path,label,confidence,top1,top1_prob,top2,top2_prob,...,error
 // Files are taken recursively in sorted order. A file that cannot be read gets a row with the
 // reason in `error` (and a warning on stderr); the rest are still predicted.
+// DICOM inputs: folder and file names often hold patient names or IDs, so the `path` column and
+// the log name each file by an opaque reference, "dicom sample #<index in sorted order> (<hash of
+// the path>)", unless the caller asks for paths (show_paths, `--show-paths`).
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -16,6 +19,7 @@ struct InferRequest {
   std::filesystem::path output;               // CSV path; empty = <run>/predictions.csv
   std::string device = "auto";
   int batch_size = 0;                          // 0 = the run's eval.batch_size
+  bool show_paths = false;                     // DICOM: real paths instead of opaque references
 };
 
 struct InferSummary {

@@ -4,7 +4,13 @@
 
 namespace tessera::io {
 
-// A few lines on an image file: format, size, channels. UserError/DecodeError when unreadable.
+struct DicomMetadata;
+
+// A few lines on an image file (format, size, channels) or a DICOM file (the allowlisted header
+// attributes only). UserError/DecodeError when unreadable.
 std::string describe_image_file(const std::filesystem::path& path);
+
+// The DICOM part of describe_image_file, from an already read header.
+std::string describe_dicom_header(const DicomMetadata& meta);
 
 }  // namespace tessera::io
