@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "preprocess_kernels.h"
+#include "tessera/ops/detail/kernel_descriptors.h"
 
 namespace tessera::ops::cuda {
 namespace {
@@ -40,19 +41,6 @@ detail::OutputSpec output_spec(torch::Tensor& out) {
   return spec;
 }
 
-detail::SampleGeometry geometry(const PackedSource& source, int resize_h, int resize_w, const SampleParams& params) {
-  detail::SampleGeometry g;
-  g.offset = source.offset;
-  g.src_h = source.height;
-  g.src_w = source.width;
-  g.resized_h = resize_h > 0 ? resize_h : source.height;
-  g.resized_w = resize_w > 0 ? resize_w : source.width;
-  g.crop_y = params.crop_y;
-  g.crop_x = params.crop_x;
-  g.flip = params.flip ? 1 : 0;
-  return g;
-}
-
 // The descriptors as a device array: filled in pinned memory, copied with non_blocking on the
 // current stream of `device` (the stream the kernel is then launched on).
 template <class Descriptor, class Fill>
@@ -75,16 +63,11 @@ void preprocess_images(const PackedBatch& batch, const ImagePreprocessSpec& spec
   if (batch.sources.empty()) return;
   const torch::Tensor samples = device_descriptors<detail::SampleGeometry>(
       batch.sources.size(), batch.values.device(),
-      [&](std::size_t i) { return geometry(batch.sources[i], spec.resize_h, spec.resize_w, params[i]); });
+      [&](std::size_t i) { return detail::sample_geometry(batch.sources[i], spec.resize_h, spec.resize_w, params[i]); });
 
   detail::ImageBatchParams launch;
   launch.out = output_spec(out);
-  if (launch.out.type != detail::OutputType::u8) {
-    for (int c = 0; c < batch.channels; ++c) {  // the same scale/bias as preprocess_to_chw
-      launch.scale[c] = 1.0f / (255.0f * spec.std[c]);
-      launch.bias[c] = -spec.mean[c] / spec.std[c];
-    }
-  }
+  detail::set_normalisation(launch, spec, batch.channels);
   launch_preprocess_images(batch.values.data_ptr<std::uint8_t>(),
                            reinterpret_cast<const detail::SampleGeometry*>(samples.data_ptr<std::uint8_t>()), launch,
                            c10::cuda::getCurrentCUDAStream(batch.values.device().index()).stream());
@@ -96,20 +79,8 @@ void preprocess_medical(const PackedBatch& batch, const MedicalPreprocessSpec& s
   const c10::cuda::CUDAGuard guard(batch.values.device());
   if (batch.sources.empty()) return;
   const torch::Tensor samples = device_descriptors<detail::MedicalSample>(
-      batch.sources.size(), batch.values.device(), [&](std::size_t i) {
-        const MedicalIntensity& m = intensities[i];
-        detail::MedicalSample s;
-        s.geometry = geometry(batch.sources[i], spec.resize_h, spec.resize_w, params[i]);
-        s.bits_stored = m.bits_stored;
-        s.is_signed = m.is_signed ? 1 : 0;
-        s.slope = m.slope;
-        s.intercept = m.intercept;
-        s.window_center = m.window_center;
-        s.window_width = m.window_width;
-        s.function = m.function;
-        s.invert = m.invert ? 1 : 0;
-        return s;
-      });
+      batch.sources.size(), batch.values.device(),
+      [&](std::size_t i) { return detail::medical_sample(batch.sources[i], spec, intensities[i], params[i]); });
 
   detail::MedicalBatchParams launch;
   launch.out = output_spec(out);

@@ -16,6 +16,7 @@
 
 #include "random_batches.h"
 #include "tessera/ops/batch_preprocess.h"
+#include "tessera/ops/detail/kernel_descriptors.h"
 #include "tessera/ops/resize.h"
 
 namespace tessera::ops {
@@ -74,20 +75,6 @@ class EmulatedOutput {
   std::uint8_t* data_ = nullptr;
 };
 
-// What batch_preprocess_cuda.cpp puts in a descriptor.
-detail::SampleGeometry geometry(const PackedSource& s, int resize_h, int resize_w, const SampleParams& p) {
-  detail::SampleGeometry g;
-  g.offset = s.offset;
-  g.src_h = s.height;
-  g.src_w = s.width;
-  g.resized_h = resize_h > 0 ? resize_h : s.height;
-  g.resized_w = resize_w > 0 ? resize_w : s.width;
-  g.crop_y = p.crop_y;
-  g.crop_x = p.crop_x;
-  g.flip = p.flip ? 1 : 0;
-  return g;
-}
-
 // Every (sample, row, group) of the grid; `body` is one thread.
 template <class Body>
 void for_each_thread(const detail::OutputSpec& out, Body body) {
@@ -104,7 +91,7 @@ void for_each_thread(const detail::OutputSpec& out, Body body) {
 torch::Tensor emulate_images(const testing::ImageCase& k, const torch::Tensor& like, bool allow_vector_stores = true) {
   std::vector<detail::SampleGeometry> samples;
   for (std::size_t i = 0; i < k.batch.sources.size(); ++i) {
-    samples.push_back(geometry(k.batch.sources[i], k.spec.resize_h, k.spec.resize_w, k.params[i]));
+    samples.push_back(detail::sample_geometry(k.batch.sources[i], k.spec.resize_h, k.spec.resize_w, k.params[i]));
   }
   torch::Tensor results[2];
   for (int pass = 0; pass < 2; ++pass) {
@@ -112,12 +99,7 @@ torch::Tensor emulate_images(const testing::ImageCase& k, const torch::Tensor& l
     EmulatedOutput output(like, fill);
     detail::ImageBatchParams params;
     params.out = output.spec(k.format.layout, allow_vector_stores);
-    if (params.out.type != detail::OutputType::u8) {
-      for (int c = 0; c < k.batch.channels; ++c) {
-        params.scale[c] = 1.0f / (255.0f * k.spec.std[c]);
-        params.bias[c] = -k.spec.mean[c] / k.spec.std[c];
-      }
-    }
+    detail::set_normalisation(params, k.spec, k.batch.channels);
     const std::uint8_t* values = k.batch.values.data_ptr<std::uint8_t>();
     for_each_thread(params.out, [&](int sample, int row, int group) {
       if (k.batch.channels == 3) {
@@ -136,18 +118,7 @@ torch::Tensor emulate_images(const testing::ImageCase& k, const torch::Tensor& l
 torch::Tensor emulate_medical(const testing::MedicalCase& k, const torch::Tensor& like) {
   std::vector<detail::MedicalSample> samples;
   for (std::size_t i = 0; i < k.batch.sources.size(); ++i) {
-    const MedicalIntensity& m = k.intensities[i];
-    detail::MedicalSample s;
-    s.geometry = geometry(k.batch.sources[i], k.spec.resize_h, k.spec.resize_w, k.params[i]);
-    s.bits_stored = m.bits_stored;
-    s.is_signed = m.is_signed;
-    s.slope = m.slope;
-    s.intercept = m.intercept;
-    s.window_center = m.window_center;
-    s.window_width = m.window_width;
-    s.function = m.function;
-    s.invert = m.invert;
-    samples.push_back(s);
+    samples.push_back(detail::medical_sample(k.batch.sources[i], k.spec, k.intensities[i], k.params[i]));
   }
   torch::Tensor results[2];
   for (int pass = 0; pass < 2; ++pass) {
