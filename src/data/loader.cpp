@@ -76,15 +76,19 @@ struct BatchLoader::Decoded {
   int width() const { return dicom.meta.rows > 0 ? dicom.meta.columns : image.width; }
 };
 
-std::string dicom_sample_reference(const ClassificationDataset& dataset, std::size_t index) {
+std::string opaque_reference(const std::string& kind, std::size_t index, const std::filesystem::path& path) {
   std::uint32_t hash = 2166136261u;  // FNV-1a
-  for (const unsigned char c : dataset.samples.at(index).path.generic_string()) {
+  for (const unsigned char c : path.generic_string()) {
     hash ^= c;
     hash *= 16777619u;
   }
   char hex[9];
   std::snprintf(hex, sizeof hex, "%08x", hash);
-  return "dicom sample #" + std::to_string(index) + " (" + hex + ")";
+  return kind + " #" + std::to_string(index) + " (" + hex + ")";
+}
+
+std::string dicom_sample_reference(const ClassificationDataset& dataset, std::size_t index) {
+  return opaque_reference("dicom sample", index, dataset.samples.at(index).path);
 }
 
 ops::MedicalPreprocessSpec medical_spec(const LoaderOptions& options) {

@@ -50,15 +50,14 @@ bool same_orientation(const std::array<double, 6>& a, const std::array<double, 6
 
 // Drops duplicates from `order` (keeping the earliest input index at each position) and sets the
 // median spacing and gap warnings from what remains.
-void measure_steps(SliceOrder& result) {
+void measure_steps(SliceOrder& result, const SliceNamer& name) {
   std::vector<std::size_t> kept_order;
   std::vector<double> kept_positions;
   for (std::size_t i = 0; i < result.order.size(); ++i) {
     if (!kept_positions.empty() && result.positions[i] - kept_positions.back() < kDuplicateMm) {
       const std::size_t earlier = kept_order.back(), later = result.order[i];
-      result.warnings.push_back("duplicate slice position " + mm(result.positions[i]) + ": slices #" +
-                                std::to_string(std::min(earlier, later)) + " and #" +
-                                std::to_string(std::max(earlier, later)));
+      result.warnings.push_back("duplicate slice position " + mm(result.positions[i]) + ": " +
+                                name(std::min(earlier, later)) + " and " + name(std::max(earlier, later)));
       result.duplicates.push_back(std::max(earlier, later));
       if (later < earlier) kept_order.back() = later;  // keep the first in input order
       continue;
@@ -72,16 +71,16 @@ void measure_steps(SliceOrder& result) {
   result.spacing = median(steps);
   for (std::size_t i = 0; i < steps.size(); ++i) {
     if (steps[i] > kGapFactor * result.spacing) {
-      result.warnings.push_back("gap of " + mm(steps[i]) + " between slices #" + std::to_string(kept_order[i]) +
-                                " and #" + std::to_string(kept_order[i + 1]) + " (spacing " +
-                                mm(result.spacing) + ")");
+      result.warnings.push_back("gap of " + mm(steps[i]) + " between " + name(kept_order[i]) + " and " +
+                                name(kept_order[i + 1]) + " (spacing " + mm(result.spacing) + ")");
     }
   }
 }
 
 }  // namespace
 
-SliceOrder order_slices(const std::vector<DicomMetadata>& slices) {
+SliceOrder order_slices(const std::vector<DicomMetadata>& slices, const SliceNamer& namer) {
+  const SliceNamer name = namer ? namer : [](std::size_t i) { return "slice #" + std::to_string(i); };
   SliceOrder result;
   result.order.resize(slices.size());
   std::iota(result.order.begin(), result.order.end(), std::size_t{0});
@@ -104,7 +103,7 @@ SliceOrder order_slices(const std::vector<DicomMetadata>& slices) {
   std::vector<double> along(slices.size());
   for (std::size_t i = 0; i < slices.size(); ++i) {
     if (!same_orientation(*slices[i].image_orientation, reference)) {
-      result.warnings.push_back("slice #" + std::to_string(i) + " is oriented differently from slice #0");
+      result.warnings.push_back(name(i) + " is oriented differently from " + name(0));
     }
     along[i] = dot(normal, *slices[i].image_position);
   }
@@ -112,7 +111,7 @@ SliceOrder order_slices(const std::vector<DicomMetadata>& slices) {
   std::stable_sort(result.order.begin(), result.order.end(),
                    [&](std::size_t a, std::size_t b) { return along[a] < along[b]; });
   for (std::size_t index : result.order) result.positions.push_back(along[index]);
-  measure_steps(result);
+  measure_steps(result, name);
   return result;
 }
 

@@ -1,9 +1,12 @@
 #include "tessera/io/inspect.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "tessera/core/error.h"
+#include "tessera/core/format.h"
 #include "tessera/io/dicom.h"
+#include "tessera/io/dicom_series.h"
 #include "tessera/io/image.h"
 
 namespace tessera::io {
@@ -34,6 +37,21 @@ std::string describe_dicom_header(const DicomMetadata& meta) {
     out << "  position: " << (*meta.image_position)[0] << ", " << (*meta.image_position)[1] << ", "
         << (*meta.image_position)[2] << " mm\n";
   }
+  out << "  (patient, study and institution attributes are never read)\n";
+  return out.str();
+}
+
+std::string describe_dicom_series(const std::filesystem::path& folder) {
+  const DicomVolume volume = load_dicom_volume(folder);
+  std::ostringstream out;
+  out << "DICOM series: " << volume.order.order.size() << " slice file(s) -> volume " << volume.depth << " x "
+      << volume.rows << " x " << volume.columns << " (slices x rows x columns), modality "
+      << (volume.first.modality.empty() ? "(none)" : volume.first.modality) << "\n";
+  out << "  spacing: " << fixed(volume.spacing[0], 3) << " (between slices) x " << fixed(volume.spacing[1], 3) << " x "
+      << fixed(volume.spacing[2], 3) << " mm" << (volume.order.has_geometry ? "" : " (no slice geometry in the files)") << "\n";
+  const auto [lo, hi] = std::minmax_element(volume.values.begin(), volume.values.end());
+  out << "  values after rescale: " << *lo << " .. " << *hi << "\n";
+  for (const auto& warning : volume.order.warnings) out << "  warning: " << warning << "\n";
   out << "  (patient, study and institution attributes are never read)\n";
   return out.str();
 }

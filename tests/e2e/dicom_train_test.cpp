@@ -84,7 +84,34 @@ TEST(DicomTrain, TrainEvalInferInspectOnDicomLeakNoPatientData) {
                                                 (dir / "with_paths.csv").string(), "--show-paths"});
   EXPECT_EQ(with_paths.exit_code, 0) << with_paths.err;
   EXPECT_NE(read_binary(dir / "with_paths.csv").find((data / "mr" / "0.dcm").string()), std::string::npos);
-  // inspect prints the allowlisted header only.
+  // A folder of series named after the patient: per-slice rows in position order plus one row per
+  // series (max aggregate here), named by opaque references.
+  const fs::path scans = dir / "scans" / "CompressedSamples^CT1";
+  const fs::path nibabel = "/usr/lib/python3/dist-packages/nibabel/nicom/tests/data";
+  const bool have_series = fs::exists(nibabel / "0.dcm");
+  CommandResult series_run;
+  if (have_series) {
+    fs::create_directories(scans);
+    fs::copy_file(nibabel / "1.dcm", scans / "1CT1_a.dcm");
+    fs::copy_file(nibabel / "0.dcm", scans / "1CT1_b.dcm");
+    series_run = run_tessera({"infer", run_dir.string(), "--input", (dir / "scans").string(), "--output",
+                              (dir / "eval" / "scans.csv").string(), "--series-aggregate", "max"});
+    EXPECT_EQ(series_run.exit_code, 0) << series_run.err;
+    std::istringstream slices(read_binary(dir / "eval" / "scans.csv"));
+    std::string header, first, second;
+    std::getline(slices, header);
+    std::getline(slices, first);
+    std::getline(slices, second);
+    EXPECT_EQ(header.rfind("path,series,slice,position_mm,label,confidence,top1,top1_prob,", 0), 0u) << header;
+    EXPECT_NE(first.find(",dicom series #0 ("), std::string::npos) << first;
+    EXPECT_NE(first.find("dicom sample #1 ("), std::string::npos) << "b.dcm, the lower slice, comes first: " << first;
+    EXPECT_NE(second.find("dicom sample #0 ("), std::string::npos) << second;
+    const std::string per_series = read_binary(dir / "eval" / "scans.series.csv");
+    EXPECT_EQ(per_series.rfind("series,slices,unreadable,spacing_mm,aggregate,label,", 0), 0u) << per_series;
+    EXPECT_NE(per_series.find("\ndicom series #0 ("), std::string::npos) << per_series;
+    EXPECT_NE(per_series.find(",2,0,3.000,max,"), std::string::npos) << per_series;
+  }
+  // inspect prints the allowlisted header only; a folder is described as a volume.
   const CommandResult inspected = run_tessera({"inspect", (kFiles / "CT_small.dcm").string()});
   EXPECT_EQ(inspected.exit_code, 0) << inspected.err;
   EXPECT_NE(inspected.out.find("DICOM: 128x128"), std::string::npos) << inspected.out;
@@ -95,7 +122,16 @@ TEST(DicomTrain, TrainEvalInferInspectOnDicomLeakNoPatientData) {
                                                               {"eval stderr", evaluated.err},
                                                               {"infer stdout", inferred.out},
                                                               {"infer stderr", inferred.err},
-                                                              {"inspect stdout", inspected.out}};
+                                                              {"inspect stdout", inspected.out},
+                                                              {"series infer stdout", series_run.out},
+                                                              {"series infer stderr", series_run.err}};
+  if (have_series) {
+    const CommandResult volume = run_tessera({"inspect", scans.string()});
+    EXPECT_EQ(volume.exit_code, 0) << volume.err;
+    EXPECT_NE(volume.out.find("DICOM series: 2 slice file(s) -> volume 2 x 256 x 256"), std::string::npos) << volume.out;
+    EXPECT_NE(volume.out.find("spacing: 3.000 (between slices) x 1.797 x 1.797 mm"), std::string::npos) << volume.out;
+    outputs.emplace_back("inspect series stdout", volume.out);
+  }
   for (const auto& folder : {run_dir, dir / "eval"}) {
     if (!fs::exists(folder)) continue;
     for (const auto& entry : fs::recursive_directory_iterator(folder)) {

@@ -106,8 +106,8 @@ TEST_F(DicomSeriesTest, GapIsReportedAndDuplicateLeftOut) {
   EXPECT_EQ(volume.order.duplicates, (std::vector<std::size_t>{4}));
   ASSERT_EQ(volume.order.warnings.size(), 2u);
   EXPECT_NE(volume.order.warnings[0].find("duplicate slice position"), std::string::npos);
-  EXPECT_NE(volume.order.warnings[0].find("slices #1 and #4"), std::string::npos);
-  EXPECT_NE(volume.order.warnings[1].find("gap of 6 mm between slices #2 and #3"), std::string::npos);
+  EXPECT_NE(volume.order.warnings[0].find("slice #1 and slice #4"), std::string::npos);
+  EXPECT_NE(volume.order.warnings[1].find("gap of 6 mm between slice #2 and slice #3"), std::string::npos);
 
   const auto oracle = nibabel_positions({dir_ / "b.dcm", dir_ / "a.dcm", dir_ / "c.dcm", dir_ / "d.dcm"});
   ASSERT_EQ(oracle.size(), 4u);

@@ -54,14 +54,17 @@ TEST(OrderSlices, WarnsAboutAGapAndKeepsTheMedianSpacing) {
   const SliceOrder order = order_slices(axial({0.0, 2.5, 5.0, 12.5, 15.0}));
   EXPECT_DOUBLE_EQ(order.spacing, 2.5);
   ASSERT_EQ(order.warnings.size(), 1u);
-  EXPECT_EQ(order.warnings[0], "gap of 7.5 mm between slices #2 and #3 (spacing 2.5 mm)");
+  EXPECT_EQ(order.warnings[0], "gap of 7.5 mm between slice #2 and slice #3 (spacing 2.5 mm)");
   EXPECT_TRUE(order.duplicates.empty());
+  // The caller decides how slices are named (the predictor uses its opaque sample references).
+  const SliceOrder named = order_slices(axial({0.0, 2.5, 5.0, 12.5}), [](std::size_t i) { return "s" + std::to_string(i); });
+  EXPECT_EQ(named.warnings.at(0), "gap of 7.5 mm between s2 and s3 (spacing 2.5 mm)");
 }
 
 TEST(OrderSlices, ReportsDuplicatesAndKeepsTheFirstInInputOrder) {
   const SliceOrder order = order_slices(axial({3.0, 0.0, 3.004, 6.0}));
   ASSERT_EQ(order.warnings.size(), 1u);
-  EXPECT_EQ(order.warnings[0], "duplicate slice position 3.004 mm: slices #0 and #2");
+  EXPECT_EQ(order.warnings[0], "duplicate slice position 3.004 mm: slice #0 and slice #2");
   EXPECT_EQ(order.duplicates, (std::vector<std::size_t>{2}));
   EXPECT_DOUBLE_EQ(order.spacing, 3.0);  // the duplicate is not a 0 mm step
   EXPECT_EQ(order.order.size(), 4u);     // every slice stays in the order; duplicates are flagged

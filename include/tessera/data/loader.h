@@ -62,6 +62,9 @@ struct Failure {
 // but logs carry nothing readable from the path.
 std::string dicom_sample_reference(const ClassificationDataset& dataset, std::size_t index);
 
+// The same form for anything else named by a path: "<kind> #<index> (<FNV-1a of the path>)".
+std::string opaque_reference(const std::string& kind, std::size_t index, const std::filesystem::path& path);
+
 // The medical pipeline's spec for a DICOM dataset from LoaderOptions (mean/std: the first value).
 ops::MedicalPreprocessSpec medical_spec(const LoaderOptions& options);
 

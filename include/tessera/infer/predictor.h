@@ -20,12 +20,16 @@ struct InferRequest {
   std::string device = "auto";
   int batch_size = 0;                          // 0 = the run's eval.batch_size
   bool show_paths = false;                     // DICOM: real paths instead of opaque references
+  std::string series;                          // "auto" | "off"; empty = the run's infer.series
+  std::string series_aggregate;                // "mean" | "max"; empty = the run's infer.series_aggregate
 };
 
 struct InferSummary {
   std::size_t predicted = 0;
   std::size_t failed = 0;
   std::filesystem::path output;
+  std::size_t series = 0;                      // DICOM series found (0: no series file written)
+  std::filesystem::path series_output;         // <output stem>.series.csv when series > 0
 };
 
 InferSummary predict(const InferRequest& request);

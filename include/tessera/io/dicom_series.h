@@ -10,12 +10,13 @@
 //
 // Warnings (the series is still usable): a gap (a step more than 1.5x the median), duplicate
 // positions (two slices within 0.01 mm), orientations that differ between slices, slices without
-// position/orientation (then the input order is kept). Warnings name slices by their index in the
-// input order and give geometry in mm only, never a path or another header value: series folders
-// are often named after the patient.
+// position/orientation (then the input order is kept). Warnings name slices through the caller's
+// SliceNamer ("slice #<index in the input order>" by default) and give geometry in mm only, never
+// a path or another header value: series folders are often named after the patient.
 #include <array>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,8 +33,11 @@ struct SliceOrder {
   std::vector<std::string> warnings;
 };
 
+// How a warning names the slice at an input index; it must not return a path.
+using SliceNamer = std::function<std::string(std::size_t)>;
+
 // The order of the slices of one series from their headers (pure geometry, no file access).
-SliceOrder order_slices(const std::vector<DicomMetadata>& slices);
+SliceOrder order_slices(const std::vector<DicomMetadata>& slices, const SliceNamer& name = {});
 
 struct DicomVolume {
   int depth = 0, rows = 0, columns = 0;

@@ -7,6 +7,7 @@
 
 #include "tessera/core/config/data.h"
 #include "tessera/core/config/eval.h"
+#include "tessera/core/config/infer.h"
 #include "tessera/core/config/model.h"
 #include "tessera/core/config/optim.h"
 #include "tessera/core/config/runtime.h"
@@ -21,6 +22,7 @@ struct ExperimentConfig {
   OptimConfig optim;
   TrainConfig train;
   EvalConfig eval;
+  InferConfig infer;
 
   template <class V>
   void visit(V& v) {
@@ -30,6 +32,7 @@ struct ExperimentConfig {
     v.field("optim", optim);
     v.field("train", train);
     v.field("eval", eval);
+    v.field("infer", infer);
   }
   void validate(const SectionChecker&) const {}
 };

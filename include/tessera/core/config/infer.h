@@ -1,0 +1,30 @@
+#pragma once
+#include "tessera/core/config/reader.h"
+
+namespace tessera::config {
+
+// How `tessera infer` treats DICOM series (folders of slices), the way slice-wise CT/MR
+// classifiers are used: each slice is predicted, then the series gets one aggregate answer.
+//   series: auto   a folder holding two or more DICOM files that all carry slice geometry
+//                  (ImagePositionPatient/ImageOrientationPatient) at two or more distinct
+//                  positions is a series: its slices are listed in position order and
+//                  <output stem>.series.csv gets one row per series
+//           off    every file is predicted on its own
+//   series_aggregate: mean | max   per class, the mean or the maximum of the slice
+//                  probabilities; the series label is the class with the highest aggregate
+struct InferConfig {
+  std::string series = "auto";
+  std::string series_aggregate = "mean";
+
+  template <class V>
+  void visit(V& v) {
+    v.field("series", series);
+    v.field("series_aggregate", series_aggregate);
+  }
+  void validate(const SectionChecker& c) const {
+    c.one_of("series", series, {"auto", "off"});
+    c.one_of("series_aggregate", series_aggregate, {"mean", "max"});
+  }
+};
+
+}  // namespace tessera::config

@@ -1,0 +1,40 @@
+#pragma once
+// DICOM series in an inference input: which files form a series, in which slice order, and how
+// slice probabilities become one answer per series (config `infer`, see core/config/infer.h).
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tessera/data/dataset.h"
+
+namespace tessera::infer {
+
+enum class SeriesAggregate { mean, max };
+
+// "mean" or "max" (validated by the config already; anything else is std::invalid_argument).
+SeriesAggregate parse_series_aggregate(const std::string& name);
+
+struct Series {
+  std::filesystem::path folder;
+  std::vector<std::size_t> slices;     // dataset indices in position order (duplicates included)
+  std::vector<double> positions;       // mm along the slice normal, per entry of `slices`
+  std::vector<std::size_t> unreadable; // dataset indices of files in the folder whose header failed
+  double spacing = 0.0;                // median step between slices, mm
+  std::vector<std::string> warnings;   // gaps, duplicates, orientation; slices named by `name`
+};
+
+// The series among a DICOM dataset's samples: every folder that directly holds two or more of
+// them whose readable headers all carry slice position and orientation, at two or more distinct
+// positions (a class folder of independent images at one position is not a series). Folders come
+// in the order of their first sample; files elsewhere belong to no series. `name` names a sample in warnings
+// (never a path: see predictor.h).
+std::vector<Series> find_series(const data::ClassificationDataset& dataset,
+                                const std::function<std::string(std::size_t)>& name);
+
+// Per class, the mean or the maximum over the slices' probability vectors (all the same length).
+// An empty input gives an empty result.
+std::vector<float> aggregate_probabilities(const std::vector<std::vector<float>>& slices, SeriesAggregate how);
+
+}  // namespace tessera::infer

@@ -1,0 +1,81 @@
+// Series grouping and aggregation for inference (see include/tessera/infer/series.h).
+#include "tessera/infer/series.h"
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+
+#include "tessera/core/error.h"
+#include "tessera/io/dicom.h"
+#include "tessera/io/dicom_series.h"
+
+namespace tessera::infer {
+namespace fs = std::filesystem;
+
+SeriesAggregate parse_series_aggregate(const std::string& name) {
+  if (name == "mean") return SeriesAggregate::mean;
+  if (name == "max") return SeriesAggregate::max;
+  throw std::invalid_argument("series aggregate must be mean or max, got '" + name + "'");
+}
+
+std::vector<Series> find_series(const data::ClassificationDataset& dataset,
+                                const std::function<std::string(std::size_t)>& name) {
+  // Folder -> its samples, folders in the order of their first sample.
+  std::vector<fs::path> folders;
+  std::map<fs::path, std::vector<std::size_t>> members;
+  for (std::size_t i = 0; i < dataset.samples.size(); ++i) {
+    const fs::path folder = dataset.samples[i].path.parent_path();
+    auto& list = members[folder];
+    if (list.empty()) folders.push_back(folder);
+    list.push_back(i);
+  }
+
+  std::vector<Series> result;
+  for (const auto& folder : folders) {
+    const auto& samples = members[folder];
+    if (samples.size() < 2) continue;
+    Series series;
+    series.folder = folder;
+    std::vector<io::DicomMetadata> headers;
+    std::vector<std::size_t> readable;
+    for (std::size_t index : samples) {
+      try {
+        headers.push_back(io::read_dicom_header(dataset.samples[index].path));
+        readable.push_back(index);
+      } catch (const UserError&) {
+        series.unreadable.push_back(index);  // the loader reports why when it fails to decode it
+      }
+    }
+    const bool geometry = std::all_of(headers.begin(), headers.end(), [](const io::DicomMetadata& m) {
+      return m.image_position.has_value() && m.image_orientation.has_value();
+    });
+    if (readable.size() < 2 || !geometry) continue;
+    const io::SliceOrder order = io::order_slices(headers, [&](std::size_t i) { return name(readable[i]); });
+    // Copies of one image (a class folder of independent pictures) all sit at one position: those
+    // are not slices of anything.
+    if (order.duplicates.size() + 1 >= readable.size()) continue;
+    for (std::size_t i : order.order) series.slices.push_back(readable[i]);
+    series.positions = order.positions;
+    series.spacing = order.spacing;
+    series.warnings = order.warnings;
+    result.push_back(std::move(series));
+  }
+  return result;
+}
+
+std::vector<float> aggregate_probabilities(const std::vector<std::vector<float>>& slices, SeriesAggregate how) {
+  if (slices.empty()) return {};
+  std::vector<float> result(slices.front().size(), 0.0f);  // probabilities are >= 0: a valid start for max too
+  for (const auto& slice : slices) {
+    if (slice.size() != result.size()) throw std::invalid_argument("aggregate_probabilities: slices differ in length");
+    for (std::size_t c = 0; c < result.size(); ++c) {
+      result[c] = how == SeriesAggregate::max ? std::max(result[c], slice[c]) : result[c] + slice[c];
+    }
+  }
+  if (how == SeriesAggregate::mean) {
+    for (float& p : result) p /= static_cast<float>(slices.size());
+  }
+  return result;
+}
+
+}  // namespace tessera::infer

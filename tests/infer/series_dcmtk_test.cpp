@@ -1,0 +1,54 @@
+// Which folders of an inference input are series: nibabel's two-slice MR series (python3-nibabel,
+// copied under names that reverse file order) is one, with a truncated file counted as unreadable;
+// a folder of CT_small copies (one position) and a lone file are not.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <unistd.h>
+
+#include "tessera/infer/series.h"
+
+namespace fs = std::filesystem;
+using namespace tessera::infer;
+
+namespace {
+const fs::path kNibabel = "/usr/lib/python3/dist-packages/nibabel/nicom/tests/data";
+const fs::path kPydicom = "/usr/lib/python3/dist-packages/pydicom/data/test_files";
+}  // namespace
+
+TEST(FindSeries, FoldersOfSlicesAtDistinctPositionsOnly) {
+  if (!fs::exists(kNibabel / "0.dcm") || !fs::exists(kPydicom / "CT_small.dcm")) {
+    GTEST_SKIP() << "needs Debian's python3-nibabel and python3-pydicom test files";
+  }
+  const fs::path dir = fs::temp_directory_path() / ("tessera_find_series_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "mr");
+  fs::create_directories(dir / "copies");
+  fs::create_directories(dir / "lone");
+  fs::copy_file(kNibabel / "1.dcm", dir / "mr" / "a.dcm");
+  fs::copy_file(kNibabel / "0.dcm", dir / "mr" / "b.dcm");
+  std::ofstream(dir / "mr" / "c.dcm", std::ios::binary) << "DICM? no: a truncated file";
+  for (const char* name : {"1.dcm", "2.dcm", "3.dcm"}) fs::copy_file(kPydicom / "CT_small.dcm", dir / "copies" / name);
+  fs::copy_file(kNibabel / "0.dcm", dir / "lone" / "x.dcm");
+
+  tessera::data::ClassificationDataset dataset;
+  for (const char* path : {"copies/1.dcm", "copies/2.dcm", "copies/3.dcm", "lone/x.dcm", "mr/a.dcm", "mr/b.dcm",
+                           "mr/c.dcm"}) {
+    dataset.samples.push_back({dir / path, -1});
+  }
+  const auto series = find_series(dataset, [](std::size_t i) { return "sample " + std::to_string(i); });
+  fs::remove_all(dir);
+
+  ASSERT_EQ(series.size(), 1u);
+  EXPECT_EQ(series[0].folder, dir / "mr");
+  EXPECT_EQ(series[0].slices, (std::vector<std::size_t>{5, 4}));  // b.dcm (z -75.1) before a.dcm (z -72.1)
+  EXPECT_EQ(series[0].unreadable, (std::vector<std::size_t>{6}));
+  EXPECT_NEAR(series[0].spacing, 3.0, 1e-3);
+  ASSERT_EQ(series[0].positions.size(), 2u);
+  EXPECT_LT(series[0].positions[0], series[0].positions[1]);
+  EXPECT_TRUE(series[0].warnings.empty());
+}
