@@ -335,7 +335,8 @@ step_debs() {
               "$LIBDIR/cmake/fmt/fmt-config.cmake" "$LIBDIR/cmake/GTest/GTestConfig.cmake" \
               "$PREFIX/usr/share/cmake/nlohmann_json/nlohmann_jsonConfig.cmake" \
               "$PREFIX/usr/share/cmake/CLI11/CLI11Config.cmake" "$PREFIX/usr/include/turbojpeg.h" \
-              "$LIBDIR/libturbojpeg.so" "$LIBDIR/libyaml-cpp.so" "$LIBDIR/libspdlog.so" "$LIBDIR/libfmt.so"; do
+              "$LIBDIR/libturbojpeg.so" "$LIBDIR/libyaml-cpp.so" "$LIBDIR/libspdlog.so" "$LIBDIR/libfmt.so" \
+              "$PREFIX/usr/include/utf8proc.h" "$LIBDIR/libutf8proc.so"; do
     [[ -e "$want" ]] || { echo "missing after unpacking: $want"; missing=1; }
   done
   fact debs "${#debs[@]} packages, $(du -ch "${debs[@]}" | tail -1 | cut -f1) as .deb, unpacked into $PREFIX ($(du -sh "$PREFIX" | cut -f1))"
@@ -360,7 +361,7 @@ step_configure() {
     "${extra[@]}" || return 1
   # Where each dependency was found: all of them must come from the unpacked prefix.
   local key value outside=0
-  for key in yaml-cpp_DIR spdlog_DIR fmt_DIR GTest_DIR nlohmann_json_DIR CLI11_DIR TURBOJPEG_LIBRARY; do
+  for key in yaml-cpp_DIR spdlog_DIR fmt_DIR GTest_DIR nlohmann_json_DIR CLI11_DIR TURBOJPEG_LIBRARY UTF8PROC_LIBRARY; do
     value=$(sed -n "s/^$key:[A-Z]*=//p" "$BUILD_DIR/CMakeCache.txt")
     fact "found_$key" "${value:-not set}"
     [[ "$value" == "$PREFIX"* ]] || outside=1

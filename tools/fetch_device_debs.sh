@@ -28,6 +28,7 @@ PACKAGES=(
   libcli11-dev
   libgtest-dev libgmock-dev
   libturbojpeg0-dev libturbojpeg0
+  libutf8proc-dev libutf8proc2
 )
 
 for arg in "$@"; do

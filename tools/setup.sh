@@ -18,6 +18,7 @@ VENV=${TESSERA_VENV:-/opt/tessera/venv}
 BUILD_DIR=${BUILD_DIR:-build}
 TORCH_VERSION=2.11.0
 TORCHVISION_VERSION=0.26.0   # pairs with torch 2.11; only tests and benchmarks use it
+TRANSFORMERS_VERSION=5.24.0  # GPT-2 reference for the GPT model tests and the language-model benchmark peer
 BUILD=1
 for arg in "$@"; do
   case "$arg" in
@@ -34,6 +35,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build ccache git pkg-config
   python3 python3-venv python3-pip
   libopencv-dev libdcmtk-dev dcmtk libyaml-cpp-dev libturbojpeg0-dev
+  libutf8proc-dev   # NFC normalisation and Unicode categories for the tokenizers (src/text)
   python3-pydicom python3-numpy python3-nibabel   # DICOM test oracle (tests/io/dicom_reference.py)
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
 )
@@ -66,9 +68,9 @@ if [[ -z "${Torch_DIR:-}" ]]; then
     step "torch $have_torch: present in $VENV"
   fi
   # Independent references for the tests and peers for the benchmarks.
-  if ! "$VENV/bin/python" -c "import torchvision, safetensors, numpy" 2>/dev/null; then
-    step "Installing torchvision==$TORCHVISION_VERSION, safetensors, numpy (tests and benchmarks)"
-    "$VENV/bin/pip" install -q "torchvision==$TORCHVISION_VERSION" safetensors numpy
+  if ! "$VENV/bin/python" -c "import torchvision, safetensors, numpy, transformers" 2>/dev/null; then
+    step "Installing torchvision==$TORCHVISION_VERSION, safetensors, numpy, transformers==$TRANSFORMERS_VERSION (tests and benchmarks)"
+    "$VENV/bin/pip" install -q "torchvision==$TORCHVISION_VERSION" safetensors numpy "transformers==$TRANSFORMERS_VERSION"
   fi
   CMAKE_TORCH=(-DTESSERA_PYTHON="$VENV/bin/python")
   # PyPI's torch is the CUDA 13.0 build, and its CMake config needs a CUDA toolkit to configure
