@@ -12,9 +12,11 @@ namespace tessera::train {
 void EpochTotals::add(std::int64_t step, const torch::Tensor& loss, const torch::Tensor& outputs,
                       const torch::Tensor& targets) {
   torch::NoGradGuard no_grad;
-  const auto n = outputs.size(0);
+  // One target per image (classification) or per position (language model): outputs carry the
+  // scores in their last dimension either way.
+  const auto n = targets.numel();
   const torch::Tensor weighted = loss.detach().to(torch::kFloat64) * static_cast<double>(n);
-  const torch::Tensor correct = outputs.detach().argmax(1).eq(targets).sum();
+  const torch::Tensor correct = outputs.detach().argmax(-1).eq(targets).sum();
   if (!loss_sum_.defined()) {
     loss_sum_ = weighted;
     correct_ = correct;

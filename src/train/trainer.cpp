@@ -12,7 +12,7 @@
 #include "tessera/models/safetensors.h"
 #include "tessera/run/checkpoint.h"
 #include "tessera/run/run_directory.h"
-#include "tessera/tasks/classification.h"
+#include "tessera/tasks/factory.h"
 #include "tessera/train/epoch_totals.h"
 #include "tessera/train/grad_clip.h"
 #include "tessera/train/lr_schedule.h"
@@ -77,13 +77,13 @@ class Trainer {
       : config_(std::move(config)), run_(std::move(run)), device_(device) {}
 
   TrainSummary run(bool resuming) {
-    task_ = tasks::ClassificationTask::for_training(config_, device_);
+    task_ = tasks::create_training_task(config_, device_);
     task_->write_to_run(run_);
     optimizer_ = make_optimizer(task_->module(), config_.optim);
     const auto steps_per_epoch = static_cast<std::int64_t>(task_->batches_per_epoch(tasks::Split::train));
     if (steps_per_epoch == 0) {
-      throw UserError(config_.data.train + ": fewer images than one batch (" + std::to_string(config_.data.batch_size) +
-                      ") with data.drop_last on");
+      throw UserError(config_.data.train + ": fewer " + task_->unit() + " than one batch (" +
+                      std::to_string(config_.data.batch_size) + ") with data.drop_last on");
     }
     schedule_ = std::make_unique<LrSchedule>(config_.optim, steps_per_epoch, config_.train.epochs);
 
@@ -100,7 +100,7 @@ class Trainer {
       log::info("this run already finished (", progress_.epochs_completed, " epochs); nothing to resume");
     }
 
-    log::info("training ", config_.model.name, " on ", task_->examples(tasks::Split::train), " images (",
+    log::info("training ", config_.model.name, " on ", task_->examples(tasks::Split::train), " ", task_->unit(), " (",
               steps_per_epoch, " steps/epoch) on ", describe_device(device_), " (",
               describe_compute(task_->compute()), ") -> ", run_.path().string());
     const auto start = std::chrono::steady_clock::now();
@@ -167,17 +167,18 @@ class Trainer {
     totals.check_finite(epoch);
     bar.finish();
     const double seen = static_cast<double>(totals.seen());
+    const std::string rate_key = std::string("train_") + task_->unit() + "_per_second";  // train_images_per_second
     nlohmann::json record = {{"epoch", epoch},
                              {"step", progress_.step},
                              {"lr", lr},
                              {"train_loss", totals.mean_loss()},
                              {"train_accuracy", totals.accuracy()},
                              {"train_seconds", bar.seconds()},
-                             {"train_images_per_second", bar.seconds() > 0 ? seen / bar.seconds() : 0.0}};
+                             {rate_key, bar.seconds() > 0 ? seen / bar.seconds() : 0.0}};
     if (failures > 0) record["train_unreadable"] = failures;
     std::string line = "epoch " + std::to_string(epoch) + ": train loss " + fixed(record["train_loss"]) + " acc " +
                        fixed(record["train_accuracy"]) + " (" + fixed(bar.seconds(), 1) + " s, " +
-                       fixed(record["train_images_per_second"], 0) + " img/s)";
+                       fixed(record[rate_key], 0) + " " + task_->unit() + "/s)";
     log::info(line);
     return record;
   }
@@ -238,7 +239,7 @@ class Trainer {
       summary.test = test->report();
       run_.write_json("test_metrics.json", summary.test);
       log::info("test: accuracy ", fixed(test->value("accuracy")), " loss ", fixed(test->value("loss")), " on ",
-                test->count(), " images");
+                test->count(), " ", task_->unit());
     }
     return summary;
   }
@@ -246,7 +247,7 @@ class Trainer {
   config::ExperimentConfig config_;
   run::RunDirectory run_;
   torch::Device device_;
-  std::unique_ptr<tasks::ClassificationTask> task_;
+  std::unique_ptr<tasks::Task> task_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::unique_ptr<LrSchedule> schedule_;
   run::TrainProgress progress_;

@@ -48,11 +48,20 @@ void add_train_command(CLI::App& app) {
     request.resume_dir = options->resume;
     const train::TrainSummary summary = train::train(request);
     std::printf("run directory: %s\n", summary.run_dir.c_str());
-    if (!std::isnan(summary.best_val_accuracy)) {
-      std::printf("validation accuracy: %.4f (weights of epoch %lld of %lld)\n", summary.best_val_accuracy,
-                  static_cast<long long>(summary.best_epoch), static_cast<long long>(summary.epochs_completed));
+    if (request.config.is_language_model()) {
+      if (!std::isnan(summary.best_val_loss)) {
+        std::printf("validation loss: %.4f nats/token, perplexity %.3f (weights of epoch %lld of %lld)\n",
+                    summary.best_val_loss, std::exp(summary.best_val_loss), static_cast<long long>(summary.best_epoch),
+                    static_cast<long long>(summary.epochs_completed));
+      }
+      if (!summary.test.is_null()) std::printf("test loss: %.4f\n", summary.test.value("loss", 0.0));
+    } else {
+      if (!std::isnan(summary.best_val_accuracy)) {
+        std::printf("validation accuracy: %.4f (weights of epoch %lld of %lld)\n", summary.best_val_accuracy,
+                    static_cast<long long>(summary.best_epoch), static_cast<long long>(summary.epochs_completed));
+      }
+      if (!summary.test.is_null()) std::printf("test accuracy: %.4f\n", summary.test.value("accuracy", 0.0));
     }
-    if (!summary.test.is_null()) std::printf("test accuracy: %.4f\n", summary.test.value("accuracy", 0.0));
     std::printf("training time: %.1f s\n", summary.train_seconds);
   });
 }

@@ -50,6 +50,7 @@ class ClassificationTask final : public Task {
   const ComputeSettings& compute() const override { return compute_; }
   torch::Tensor forward(const torch::Tensor& inputs) override { return network_->forward(inputs); }
   torch::Tensor loss(const torch::Tensor& outputs, const torch::Tensor& targets) override;
+  const char* unit() const override { return "images"; }
   bool has_split(Split split) const override;
   std::size_t batches_per_epoch(Split split) const override;
   std::size_t examples(Split split) const override;

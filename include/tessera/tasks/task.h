@@ -51,6 +51,8 @@ class Task {
   virtual torch::Tensor forward(const torch::Tensor& inputs) = 0;
   virtual torch::Tensor loss(const torch::Tensor& outputs, const torch::Tensor& targets) = 0;
 
+  // What one example is, for logs and metric names: "images", "tokens".
+  virtual const char* unit() const = 0;
   virtual bool has_split(Split split) const = 0;
   virtual std::size_t batches_per_epoch(Split split) const = 0;
   virtual std::size_t examples(Split split) const = 0;

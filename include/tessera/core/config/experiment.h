@@ -11,6 +11,7 @@
 #include "tessera/core/config/model.h"
 #include "tessera/core/config/optim.h"
 #include "tessera/core/config/runtime.h"
+#include "tessera/core/config/text.h"
 #include "tessera/core/config/train.h"
 
 namespace tessera::config {
@@ -23,6 +24,7 @@ struct ExperimentConfig {
   TrainConfig train;
   EvalConfig eval;
   InferConfig infer;
+  TextConfig text;
 
   template <class V>
   void visit(V& v) {
@@ -33,8 +35,12 @@ struct ExperimentConfig {
     v.field("train", train);
     v.field("eval", eval);
     v.field("infer", infer);
+    v.field("text", text);
   }
   void validate(const SectionChecker&) const {}
+
+  // model.name gpt trains a language model on text; every other model classifies images.
+  bool is_language_model() const { return model.name == "gpt"; }
 };
 
 // Parses YAML text; `file_name` only labels error messages. Relative data paths stay as written.

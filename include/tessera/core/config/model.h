@@ -7,12 +7,20 @@
 namespace tessera::config {
 
 struct ModelConfig {
-  std::string name = "simple_cnn";   // simple_cnn | resnet18 | resnet34 | resnet50
+  std::string name = "simple_cnn";   // simple_cnn | resnet18 | resnet34 | resnet50 | gpt
   std::int64_t num_classes = 0;      // 0 = the number of classes found in the training data
   int width = 32;                    // simple_cnn base channel count
-  double dropout = 0.0;              // before the classifier (simple_cnn)
+  double dropout = 0.0;              // before the classifier (simple_cnn); attention, residual and
+                                     // embedding dropout (gpt)
   std::string weights;               // optional safetensors with torchvision names to start from;
                                      // tensors whose shape differs (e.g. fc) are skipped
+  // gpt (models/gpt.h): a window of `context` tokens predicts the next token at every position.
+  std::int64_t context = 64;
+  std::int64_t n_layer = 4;
+  std::int64_t n_head = 4;
+  std::int64_t n_embd = 128;         // a multiple of n_head
+  bool bias = true;                  // biases in the linear layers and LayerNorms
+  bool tie_embeddings = true;        // output projection = token embedding (one tensor)
 
   template <class V>
   void visit(V& v) {
@@ -21,12 +29,25 @@ struct ModelConfig {
     v.field("width", width);
     v.field("dropout", dropout);
     v.field("weights", weights);
+    v.field("context", context);
+    v.field("n_layer", n_layer);
+    v.field("n_head", n_head);
+    v.field("n_embd", n_embd);
+    v.field("bias", bias);
+    v.field("tie_embeddings", tie_embeddings);
   }
   void validate(const SectionChecker& c) const {
-    c.one_of("name", name, {"simple_cnn", "resnet18", "resnet34", "resnet50"});
+    c.one_of("name", name, {"simple_cnn", "resnet18", "resnet34", "resnet50", "gpt"});
     c.non_negative("num_classes", static_cast<double>(num_classes));
     c.positive("width", width);
     c.in_range("dropout", dropout, 0.0, 0.99);
+    c.positive("context", static_cast<double>(context));
+    c.positive("n_layer", static_cast<double>(n_layer));
+    c.positive("n_head", static_cast<double>(n_head));
+    c.positive("n_embd", static_cast<double>(n_embd));
+    if (n_embd % n_head != 0) {
+      c.fail("n_embd", "must be a multiple of n_head (" + std::to_string(n_head) + "), got " + std::to_string(n_embd));
+    }
   }
 };
 

@@ -1,0 +1,82 @@
+#pragma once
+// The language model task: a GPT sees windows of model.context tokens and learns to predict the
+// next token at every position. Text comes from data.train/val/test (files or folders, see
+// core/config/text.h), the tokenizer is built from the training text and saved in the run
+// directory (tokenizer.json) beside the weights.
+//
+// Batches: training takes data.batch_size windows at seeded random positions per step
+// (text.steps_per_epoch steps per epoch); validation and test walk the whole text with
+// data::evaluation_windows (stride text.eval_stride), scoring every token once, so their loss is
+// the text's mean NLL per token. Targets that are not scored are -1 (ignored by the loss).
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "tessera/core/config/experiment.h"
+#include "tessera/data/text_corpus.h"
+#include "tessera/models/gpt.h"
+#include "tessera/tasks/task.h"
+#include "tessera/text/tokenizer.h"
+
+namespace tessera::tasks {
+
+// The tokenizer a config asks for, built from `training_text` (char: its code points; bpe: merges
+// trained on it up to text.vocab_size).
+std::unique_ptr<text::Tokenizer> build_tokenizer(const config::TextConfig& settings,
+                                                 const std::vector<std::string>& training_text);
+
+class LanguageModelTask final : public Task {
+ public:
+  // Reads data.train (and data.val or the held-out tail of train, and data.test), builds the
+  // tokenizer and the model on `device`.
+  static std::unique_ptr<LanguageModelTask> for_training(const config::ExperimentConfig& config, torch::Device device);
+  // A trained model from its run directory: config, tokenizer.json, weights.safetensors (or
+  // last.safetensors). No text is read.
+  static std::unique_ptr<LanguageModelTask> from_run_directory(const run::RunDirectory& run, torch::Device device,
+                                                               bool last_weights = false);
+  static std::filesystem::path tokenizer_path(const run::RunDirectory& run);
+
+  const config::ExperimentConfig& config() const { return config_; }
+  const text::Tokenizer& tokenizer() const { return *tokenizer_; }
+  models::GptImpl& gpt() { return *gpt_; }
+  // Replaces a split's text (eval --data): tokenized with the run's tokenizer.
+  void set_text(Split split, data::TokenStream stream);
+  const data::TokenStream* text(Split split) const;
+
+  torch::nn::Module& module() override { return *gpt_; }
+  const torch::Device& device() const override { return device_; }
+  const ComputeSettings& compute() const override { return compute_; }
+  torch::Tensor forward(const torch::Tensor& inputs) override { return gpt_->forward(inputs); }
+  torch::Tensor loss(const torch::Tensor& outputs, const torch::Tensor& targets) override;
+  const char* unit() const override { return "tokens"; }
+  bool has_split(Split split) const override;
+  std::size_t batches_per_epoch(Split split) const override;
+  std::size_t examples(Split split) const override;
+  void start_epoch(Split split, std::int64_t epoch) override;
+  std::optional<TaskBatch> next_batch(Split split) override;
+  std::unique_ptr<Evaluation> new_evaluation() const override;
+  void write_to_run(const run::RunDirectory& run) const override;
+  std::map<std::string, std::string> weights_metadata() const override;
+
+ private:
+  LanguageModelTask(const config::ExperimentConfig& config, std::unique_ptr<text::Tokenizer> tokenizer,
+                    torch::Device device);
+  std::int64_t eval_stride() const;
+
+  struct Cursor {
+    std::int64_t epoch = 0;
+    std::size_t next = 0;  // training: step; evaluation: index into windows
+    std::vector<data::EvalWindow> windows;
+  };
+
+  config::ExperimentConfig config_;
+  std::unique_ptr<text::Tokenizer> tokenizer_;
+  torch::Device device_;
+  ComputeSettings compute_;
+  models::Gpt gpt_{nullptr};
+  std::map<Split, data::TokenStream> texts_;
+  std::map<Split, Cursor> cursors_;
+};
+
+}  // namespace tessera::tasks

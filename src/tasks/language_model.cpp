@@ -1,0 +1,275 @@
+#include "tessera/tasks/language_model.h"
+
+#include <cmath>
+#include <limits>
+
+#include "tessera/core/error.h"
+#include "tessera/core/logging.h"
+#include "tessera/models/safetensors.h"
+#include "tessera/text/bpe_trainer.h"
+#include "tessera/text/char_tokenizer.h"
+
+namespace tessera::tasks {
+namespace {
+
+constexpr std::int64_t kIgnore = -1;  // targets that are not scored
+
+// Mean NLL per scored token, perplexity, next-token accuracy.
+class LanguageModelEvaluation final : public Evaluation {
+ public:
+  void update(const torch::Tensor& outputs, const torch::Tensor& targets) override {
+    const torch::Tensor logits = outputs.reshape({-1, outputs.size(-1)}).to(torch::kFloat32);
+    const torch::Tensor flat = targets.reshape({-1});
+    const torch::Tensor scored = flat.ne(kIgnore);
+    nll_ += torch::nn::functional::cross_entropy(
+                logits, flat, torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnore).reduction(torch::kSum))
+                .item<double>();
+    tokens_ += scored.sum().item<std::int64_t>();
+    correct_ += (logits.argmax(1).eq(flat) & scored).sum().item<std::int64_t>();
+  }
+  std::int64_t count() const override { return tokens_; }
+  double value(const std::string& name) const override {
+    if (tokens_ == 0) return std::numeric_limits<double>::quiet_NaN();
+    if (name == "loss") return nll_ / static_cast<double>(tokens_);
+    if (name == "accuracy") return static_cast<double>(correct_) / static_cast<double>(tokens_);
+    if (name == "perplexity") return std::exp(value("loss"));
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  nlohmann::json report() const override {
+    return {{"loss", value("loss")},
+            {"perplexity", value("perplexity")},
+            {"bits_per_token", value("loss") / std::log(2.0)},
+            {"accuracy", value("accuracy")},
+            {"tokens", tokens_},
+            {"nll_sum", nll_}};
+  }
+  std::map<std::string, std::string> artifacts() const override { return {}; }
+
+ private:
+  double nll_ = 0.0;
+  std::int64_t tokens_ = 0, correct_ = 0;
+};
+
+models::GptOptions gpt_options(const config::ModelConfig& model, std::int64_t vocab_size) {
+  models::GptOptions o;
+  o.vocab_size = vocab_size;
+  o.context = model.context;
+  o.n_layer = model.n_layer;
+  o.n_head = model.n_head;
+  o.n_embd = model.n_embd;
+  o.dropout = model.dropout;
+  o.bias = model.bias;
+  o.tie_embeddings = model.tie_embeddings;
+  return o;
+}
+
+text::TextPolicy text_policy(const config::TextConfig& settings) {
+  text::TextPolicy policy;
+  policy.normalization = settings.normalization == "none" ? text::Normalization::none : text::Normalization::nfc;
+  policy.malformed = *text::parse_malformed_input(settings.malformed);
+  return policy;
+}
+
+void log_report(const std::string& what, const text::EncodeReport& report) {
+  if (report.replaced_sequences > 0) log::warn(what, ": ", report.replaced_sequences, " ill-formed UTF-8 sequence(s) replaced by U+FFFD");
+  if (report.kept_bytes > 0) log::warn(what, ": ", report.kept_bytes, " ill-formed UTF-8 byte(s) kept as byte tokens");
+  if (report.unknown_characters > 0) {
+    log::warn(what, ": ", report.unknown_characters, " character(s) outside the vocabulary (",
+              report.skipped_characters, " skipped, the rest as <unk>)");
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<text::Tokenizer> build_tokenizer(const config::TextConfig& settings,
+                                                 const std::vector<std::string>& training_text) {
+  const text::TextPolicy policy = text_policy(settings);
+  if (settings.tokenizer == "bpe") {
+    text::BpeTrainOptions options;
+    options.vocab_size = settings.vocab_size;
+    options.text = policy;
+    text::BpeTrainer trainer(options);
+    for (const auto& document : training_text) trainer.add_text(document);
+    return std::make_unique<text::BpeTokenizer>(trainer.train());
+  }
+  text::CharTokenizerOptions options;
+  options.text = policy;
+  options.unknown = *text::parse_unknown_character(settings.unknown);
+  std::string all;
+  for (const auto& document : training_text) all += document;
+  return std::make_unique<text::CharTokenizer>(text::CharTokenizer::from_corpus(all, options));
+}
+
+LanguageModelTask::LanguageModelTask(const config::ExperimentConfig& config, std::unique_ptr<text::Tokenizer> tokenizer,
+                                     torch::Device device)
+    : config_(config), tokenizer_(std::move(tokenizer)), device_(device), compute_(resolve_compute(config.runtime, device)) {
+  gpt_ = models::Gpt(gpt_options(config_.model, tokenizer_->vocab_size()));
+  gpt_->to(device_);
+}
+
+std::unique_ptr<LanguageModelTask> LanguageModelTask::for_training(const config::ExperimentConfig& config,
+                                                                   torch::Device device) {
+  if (config.data.train.empty()) throw UserError("data.train is required for training (a text file or a folder of them)");
+  const auto documents = data::read_documents(config.data.train);
+  auto tokenizer = build_tokenizer(config.text, documents);
+  log::info("tokenizer: ", config.text.tokenizer, ", ", tokenizer->vocab_size(), " tokens");
+  std::unique_ptr<LanguageModelTask> task(new LanguageModelTask(config, std::move(tokenizer), device));
+  const auto tokenize = [&](const std::vector<std::string>& docs, const std::string& what) {
+    text::EncodeReport report;
+    auto stream = data::tokenize_documents(docs, *task->tokenizer_, &report);
+    log_report(what, report);
+    return stream;
+  };
+  const std::int64_t window = config.model.context + 1;
+  data::TokenStream train = tokenize(documents, "data.train");
+  if (config.data.val.empty() && config.text.val_fraction > 0.0) {
+    auto [head, tail] = data::split_by_position(train, config.text.val_fraction, window);
+    task->set_text(Split::train, std::move(head));
+    task->set_text(Split::val, std::move(tail));
+  } else {
+    task->set_text(Split::train, std::move(train));
+    if (!config.data.val.empty()) task->set_text(Split::val, tokenize(data::read_documents(config.data.val), "data.val"));
+  }
+  if (!config.data.test.empty()) task->set_text(Split::test, tokenize(data::read_documents(config.data.test), "data.test"));
+  if (static_cast<std::int64_t>(task->texts_.at(Split::train).tokens.size()) < window) {
+    throw UserError("data.train has " + std::to_string(task->texts_.at(Split::train).tokens.size()) +
+                    " tokens, fewer than one window of model.context + 1 = " + std::to_string(window));
+  }
+  return task;
+}
+
+std::filesystem::path LanguageModelTask::tokenizer_path(const run::RunDirectory& run) {
+  return run.path() / "tokenizer.json";
+}
+
+std::unique_ptr<LanguageModelTask> LanguageModelTask::from_run_directory(const run::RunDirectory& run,
+                                                                         torch::Device device, bool last_weights) {
+  const config::ExperimentConfig config = run.read_config();
+  if (!config.is_language_model()) throw UserError(run.path().string() + " is not a language-model run (model.name is " + config.model.name + ")");
+  std::unique_ptr<LanguageModelTask> task(new LanguageModelTask(config, text::load_tokenizer(tokenizer_path(run)), device));
+  const auto path = last_weights ? run.last_weights_path() : run.weights_path();
+  if (!std::filesystem::exists(path)) throw UserError(path.string() + " not found: the run has not finished an epoch yet");
+  models::load_state_dict(*task->gpt_, models::load_safetensors(path).tensors);
+  task->gpt_->eval();
+  return task;
+}
+
+void LanguageModelTask::set_text(Split split, data::TokenStream stream) {
+  texts_[split] = std::move(stream);
+  cursors_.erase(split);
+}
+
+const data::TokenStream* LanguageModelTask::text(Split split) const {
+  const auto it = texts_.find(split);
+  return it == texts_.end() ? nullptr : &it->second;
+}
+
+torch::Tensor LanguageModelTask::loss(const torch::Tensor& outputs, const torch::Tensor& targets) {
+  return torch::nn::functional::cross_entropy(outputs.reshape({-1, outputs.size(-1)}).to(torch::kFloat32),
+                                              targets.reshape({-1}),
+                                              torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnore));
+}
+
+bool LanguageModelTask::has_split(Split split) const {
+  const auto* stream = text(split);
+  return stream != nullptr && stream->tokens.size() >= 2;
+}
+
+std::int64_t LanguageModelTask::eval_stride() const {
+  return config_.text.eval_stride > 0 ? config_.text.eval_stride : config_.model.context;
+}
+
+std::size_t LanguageModelTask::batches_per_epoch(Split split) const {
+  if (split == Split::train) return static_cast<std::size_t>(config_.text.steps_per_epoch);
+  const auto* stream = text(split);
+  if (stream == nullptr) return 0;
+  const auto windows =
+      data::evaluation_windows(static_cast<std::int64_t>(stream->tokens.size()), config_.model.context, eval_stride());
+  const auto batch = static_cast<std::size_t>(config_.data.batch_size);
+  return (windows.size() + batch - 1) / batch;
+}
+
+std::size_t LanguageModelTask::examples(Split split) const {
+  const auto* stream = text(split);
+  return stream == nullptr ? 0 : stream->tokens.size();
+}
+
+void LanguageModelTask::start_epoch(Split split, std::int64_t epoch) {
+  Cursor cursor;
+  cursor.epoch = epoch;
+  if (split != Split::train && has_split(split)) {
+    cursor.windows = data::evaluation_windows(static_cast<std::int64_t>(texts_.at(split).tokens.size()),
+                                              config_.model.context, eval_stride());
+  }
+  cursors_[split] = std::move(cursor);
+}
+
+std::optional<TaskBatch> LanguageModelTask::next_batch(Split split) {
+  if (!has_split(split)) return std::nullopt;
+  auto it = cursors_.find(split);
+  if (it == cursors_.end()) {
+    start_epoch(split, 0);
+    it = cursors_.find(split);
+  }
+  Cursor& cursor = it->second;
+  const auto& tokens = texts_.at(split).tokens;
+  const std::int64_t context = config_.model.context, batch = config_.data.batch_size;
+  torch::Tensor inputs, targets;
+  if (split == Split::train) {
+    if (cursor.next >= static_cast<std::size_t>(config_.text.steps_per_epoch)) return std::nullopt;
+    const auto starts = data::random_window_starts(static_cast<std::int64_t>(tokens.size()), context + 1, batch,
+                                                   config_.runtime.seed, cursor.epoch,
+                                                   static_cast<std::int64_t>(cursor.next));
+    ++cursor.next;
+    inputs = torch::empty({batch, context}, torch::kLong);
+    targets = torch::empty({batch, context}, torch::kLong);
+    auto in = inputs.accessor<std::int64_t, 2>();
+    auto out = targets.accessor<std::int64_t, 2>();
+    for (std::int64_t b = 0; b < batch; ++b) {
+      const auto* window = tokens.data() + starts[static_cast<std::size_t>(b)];
+      for (std::int64_t t = 0; t < context; ++t) {
+        in[b][t] = window[t];
+        out[b][t] = window[t + 1];
+      }
+    }
+  } else {
+    if (cursor.next >= cursor.windows.size()) return std::nullopt;
+    const std::size_t count = std::min<std::size_t>(static_cast<std::size_t>(batch), cursor.windows.size() - cursor.next);
+    std::int64_t length = 0;
+    for (std::size_t i = 0; i < count; ++i) length = std::max(length, cursor.windows[cursor.next + i].length);
+    // Short windows are padded at the end: causal attention keeps the padding out of real positions.
+    inputs = torch::full({static_cast<std::int64_t>(count), length}, tokenizer_->pad_id(), torch::kLong);
+    targets = torch::full({static_cast<std::int64_t>(count), length}, kIgnore, torch::kLong);
+    auto in = inputs.accessor<std::int64_t, 2>();
+    auto out = targets.accessor<std::int64_t, 2>();
+    for (std::size_t i = 0; i < count; ++i) {
+      const data::EvalWindow& w = cursor.windows[cursor.next + i];
+      for (std::int64_t t = 0; t < w.length; ++t) {
+        in[static_cast<std::int64_t>(i)][t] = tokens[static_cast<std::size_t>(w.start + t)];
+        const std::int64_t target = w.start + t + 1;
+        if (target >= w.first_scored) out[static_cast<std::int64_t>(i)][t] = tokens[static_cast<std::size_t>(target)];
+      }
+    }
+    cursor.next += count;
+  }
+  TaskBatch result;
+  result.inputs = inputs.to(device_);
+  result.targets = targets.to(device_);
+  return result;
+}
+
+std::unique_ptr<Evaluation> LanguageModelTask::new_evaluation() const {
+  return std::make_unique<LanguageModelEvaluation>();
+}
+
+void LanguageModelTask::write_to_run(const run::RunDirectory& run) const { tokenizer_->save(tokenizer_path(run)); }
+
+std::map<std::string, std::string> LanguageModelTask::weights_metadata() const {
+  return {{"task", "language_model"},
+          {"model", "gpt"},
+          {"tokenizer", std::string(tokenizer_->type())},
+          {"vocab_size", std::to_string(tokenizer_->vocab_size())},
+          {"context", std::to_string(config_.model.context)}};
+}
+
+}  // namespace tessera::tasks
