@@ -1,4 +1,5 @@
-// OpenCV's digits sheet: locating or fetching it, and slicing it into an image-folder dataset.
+// OpenCV's digits sheet: locating or fetching it, and slicing it into a class-folder dataset
+// (slice_digits, shared by every cell format; prepare_digits writes PNG cells).
 #include "tessera/data/digits.h"
 
 #include <sys/wait.h>
@@ -19,6 +20,7 @@
 #include "tessera/core/error.h"
 #include "tessera/core/logging.h"
 #include "tessera/data/loader.h"
+#include "digits_slicing.h"
 
 namespace tessera::data {
 namespace fs = std::filesystem;
@@ -70,7 +72,7 @@ std::string by_hand(const fs::path& target) {
 }
 
 PreparedCounts write_digits(const cv::Mat& sheet, const fs::path& sheet_path, const fs::path& out,
-                            std::uint64_t seed, const DigitsSplit& split);
+                            std::uint64_t seed, const DigitsSplit& split, const detail::DigitsFormat& format);
 
 }  // namespace
 
@@ -113,8 +115,20 @@ fs::path locate_or_fetch_digits(const fs::path& source) {
   return target;
 }
 
-PreparedCounts prepare_digits(const fs::path& sheet_path, const fs::path& out_arg, std::uint64_t seed,
+PreparedCounts prepare_digits(const fs::path& sheet_path, const fs::path& out, std::uint64_t seed,
                               DigitsSplit split) {
+  detail::DigitsFormat png;
+  png.dataset = "digits";
+  png.extension = ".png";
+  png.write_cell = [params = std::vector<int>{cv::IMWRITE_PNG_COMPRESSION, 1}](const cv::Mat& cell, int,
+                                                                               const fs::path& file) {
+    if (!cv::imwrite(file.string(), cell, params)) throw UserError("cannot write " + file.string());
+  };
+  return detail::slice_digits(sheet_path, out, seed, split, png);
+}
+
+PreparedCounts detail::slice_digits(const fs::path& sheet_path, const fs::path& out_arg, std::uint64_t seed,
+                                    const DigitsSplit& split, const DigitsFormat& format) {
   if (split.train_per_class < 0 || split.val_per_class < 0 || split.test_per_class < 0 ||
       split.train_per_class + split.val_per_class + split.test_per_class > kPerClass) {
     throw UserError("digits split " + std::to_string(split.train_per_class) + "/" +
@@ -133,7 +147,7 @@ PreparedCounts prepare_digits(const fs::path& sheet_path, const fs::path& out_ar
   fs::path out = out_arg.lexically_normal();
   if (out.filename().empty()) out = out.parent_path();  // "dir/" -> "dir"
   try {
-    return write_digits(sheet, sheet_path, out, seed, split);
+    return write_digits(sheet, sheet_path, out, seed, split, format);
   } catch (const fs::filesystem_error& e) {
     throw UserError("cannot write the digits dataset " + out.string() + ": " + e.what());
   }
@@ -142,7 +156,7 @@ PreparedCounts prepare_digits(const fs::path& sheet_path, const fs::path& out_ar
 namespace {
 
 PreparedCounts write_digits(const cv::Mat& sheet, const fs::path& sheet_path, const fs::path& out,
-                            std::uint64_t seed, const DigitsSplit& split) {
+                            std::uint64_t seed, const DigitsSplit& split, const detail::DigitsFormat& format) {
   fs::path tmp = out, old = out;
   tmp += ".tmp";
   old += ".old";
@@ -155,7 +169,6 @@ PreparedCounts write_digits(const cv::Mat& sheet, const fs::path& sheet_path, co
   for (const char* name : split_names) {
     for (int d = 0; d < kClasses; ++d) fs::create_directories(tmp / name / std::to_string(d));
   }
-  std::vector<int> png_params = {cv::IMWRITE_PNG_COMPRESSION, 1};
   for (int d = 0; d < kClasses; ++d) {
     // The class's 500 cells in a seeded order; the first ones go to train, then val, then test.
     const auto order = epoch_permutation(kPerClass, seed, d);
@@ -167,22 +180,23 @@ PreparedCounts write_digits(const cv::Mat& sheet, const fs::path& sheet_path, co
         const int sheet_index = row * kColumns + col;
         const cv::Mat cell = sheet(cv::Rect(col * kCell, row * kCell, kCell, kCell));
         char name[16];
-        std::snprintf(name, sizeof name, "%04d.png", sheet_index);
-        const fs::path file = tmp / split_names[s] / std::to_string(d) / name;
-        if (!cv::imwrite(file.string(), cell, png_params)) throw UserError("cannot write " + file.string());
+        std::snprintf(name, sizeof name, "%04d", sheet_index);
+        format.write_cell(cell, sheet_index, tmp / split_names[s] / std::to_string(d) / (name + format.extension));
         ++counts[s];
       }
     }
   }
   std::ostringstream source;
-  source << "OpenCV handwritten digits, sliced by `tessera prepare digits`\n"
+  source << "OpenCV handwritten digits, sliced by `tessera prepare " << format.dataset << "`\n"
          << "source: " << fs::absolute(sheet_path).string() << " (Debian package opencv-doc, "
          << "/usr/share/doc/opencv-doc/examples/data/digits.png)\n"
          << "licence: MNIST-derived, CC BY-SA 3.0\n"
          << "seed: " << seed << "\n"
          << "split per class: train " << split.train_per_class << ", val " << split.val_per_class << ", test "
          << split.test_per_class << "\n"
-         << "file names: <split>/<digit>/<NNNN>.png, NNNN = row * 100 + column of the 20x20 cell on the sheet\n";
+         << "file names: <split>/<digit>/<NNNN>" << format.extension
+         << ", NNNN = row * 100 + column of the 20x20 cell on the sheet\n";
+  if (format.describe) source << format.describe();
   write_file_atomic(tmp / "SOURCE.txt", source.str());
 
   if (fs::exists(out)) {

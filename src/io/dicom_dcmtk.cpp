@@ -33,6 +33,7 @@
 #include "dcmtk/dcmjpls/djdecode.h"
 #include "dcmtk/oflog/oflog.h"
 
+#include "dcmtk_setup.h"
 #include "tessera/core/error.h"
 #include "tessera/io/dicom.h"
 
@@ -40,32 +41,19 @@ namespace tessera::io {
 namespace fs = std::filesystem;
 namespace {
 
-// Codecs, logger and dictionary: once per process, before the first decode (thread-safe).
+using detail::condition_text;
+
+// Decoders, logger and dictionary: once per process, before the first decode (thread-safe).
 void initialise_dcmtk() {
   static std::once_flag once;
-  static bool dictionary_loaded = false;
-  std::call_once(once, [] {
-    OFLog::configure(OFLogger::OFF_LOG_LEVEL);  // DCMTK logs tag values and paths otherwise
+  detail::initialise_dcmtk(once, [] {
     DcmRLEDecoderRegistration::registerCodecs();
     DJDecoderRegistration::registerCodecs();    // JPEG baseline/extended/lossless; YBR -> RGB
     DJLSDecoderRegistration::registerCodecs();  // JPEG-LS
-    dictionary_loaded = dcmDataDict.isDictionaryLoaded();
   });
-  if (!dictionary_loaded) {
-    throw std::runtime_error(
-        "DCMTK's data dictionary is not loaded (dicom.dic from libdcmtk; set DCMDICTPATH to it)");
-  }
 }
 
 [[noreturn]] void fail(const std::string& what) { throw DecodeError("cannot decode DICOM: " + what); }
-
-// DCMTK condition texts are fixed strings, but keep them to one short line all the same.
-std::string condition_text(const OFCondition& condition) {
-  std::string text = condition.text();
-  for (char& c : text) if (c == '\n' || c == '\r') c = ' ';
-  if (text.size() > 120) text.resize(120);
-  return text;
-}
 
 // A code string (CS) is upper-case letters, digits, space and underscore, at most 16 characters.
 // Anything else is not copied: a malformed file must not smuggle free text through the allowlist.

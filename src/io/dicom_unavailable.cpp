@@ -1,11 +1,13 @@
-// The DICOM entry points of a build without DCMTK (TESSERA_WITH_DCMTK off): each says so plainly.
-// The real ones are in dicom_dcmtk.cpp, which the build compiles only when DCMTK is on; the
-// module globs every .cpp, so this file compiles to nothing in that case.
+// The DICOM entry points (decoding and writing) of a build without DCMTK (TESSERA_WITH_DCMTK
+// off): each says so plainly. The real ones are in dicom_dcmtk.cpp and dicom_write_dcmtk.cpp,
+// which the build compiles only when DCMTK is on; the module globs every .cpp, so this file
+// compiles to nothing in that case.
 #ifndef TESSERA_WITH_DCMTK
 #include <cctype>
 
 #include "tessera/core/error.h"
 #include "tessera/io/dicom.h"
+#include "tessera/io/dicom_write.h"
 
 namespace tessera::io {
 namespace {
@@ -28,6 +30,7 @@ const char* photometric_name(Photometric photometric) {
 DicomMetadata read_dicom_header(const std::filesystem::path&) { unavailable(); }
 DicomImage decode_dicom(const std::filesystem::path&) { unavailable(); }
 DicomStored decode_dicom_stored(const std::filesystem::path&) { unavailable(); }
+void write_dicom(const std::filesystem::path&, const DicomWriteSpec&) { unavailable(); }
 
 bool has_dicom_extension(const std::filesystem::path& path) {
   std::string ext = path.extension().string();

@@ -12,6 +12,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "support/digits_sheet.h"
 #include "support/temp_dir.h"
 #include "tessera/core/atomic_file.h"
 #include "tessera/core/error.h"
@@ -21,47 +22,16 @@
 namespace tessera::data {
 namespace {
 
+using tessera::testing::cell_pixel;
+using tessera::testing::list_prepared;
 using tessera::testing::TempDir;
+using tessera::testing::write_sheet;
 using tessera::testing::write_text;
 namespace fs = std::filesystem;
 
-// Cell g (= row * 100 + column) holds g in its first two pixels and a g-dependent ramp elsewhere,
-// so every cell is distinct and identifiable.
-std::uint8_t cell_pixel(int g, int y, int x) {
-  if (y == 0 && x == 0) return static_cast<std::uint8_t>(g % 256);
-  if (y == 0 && x == 1) return static_cast<std::uint8_t>(g / 256);
-  return static_cast<std::uint8_t>((g * 7 + y * 20 + x) % 256);
-}
-
-fs::path write_sheet(const TempDir& t) {
-  cv::Mat sheet(1000, 2000, CV_8UC1);
-  for (int y = 0; y < 1000; ++y) {
-    for (int x = 0; x < 2000; ++x) sheet.at<std::uint8_t>(y, x) = cell_pixel((y / 20) * 100 + x / 20, y % 20, x % 20);
-  }
-  const fs::path path = t / "digits.png";
-  EXPECT_TRUE(cv::imwrite(path.string(), sheet));
-  return path;
-}
-
-// split -> digit -> sheet indices (from the file names).
-using Listing = std::map<std::string, std::map<int, std::set<int>>>;
-
-Listing list_prepared(const fs::path& out) {
-  Listing listing;
-  for (const char* split : {"train", "val", "test"}) {
-    for (const auto& dir : fs::directory_iterator(out / split)) {
-      const int digit = std::stoi(dir.path().filename().string());
-      for (const auto& f : fs::directory_iterator(dir.path())) {
-        listing[split][digit].insert(std::stoi(f.path().stem().string()));
-      }
-    }
-  }
-  return listing;
-}
-
 TEST(PrepareDigits, SplitsSlicesAndLabelsTheSheet) {
   TempDir t;
-  const auto sheet = write_sheet(t);
+  const auto sheet = write_sheet(t.path());
   const auto out = t / "digits";
   const auto counts = prepare_digits(sheet, out, 7);
   EXPECT_EQ(counts.train, 4000u);
@@ -111,7 +81,7 @@ TEST(PrepareDigits, SplitsSlicesAndLabelsTheSheet) {
 
 TEST(PrepareDigits, DeterministicPerSeedAndIdempotent) {
   TempDir t;
-  const auto sheet = write_sheet(t);
+  const auto sheet = write_sheet(t.path());
   prepare_digits(sheet, t / "a", 3);
   DigitsSplit small{10, 5, 5};
   write_text(t / "b/stale.txt", "from an older run");
@@ -145,7 +115,7 @@ TEST(PrepareDigits, RejectsWrongSheetsAndSplits) {
   EXPECT_THROW(prepare_digits(t / "missing.png", t / "out"), UserError);
   write_text(t / "garbage.png", "not a png");
   EXPECT_THROW(prepare_digits(t / "garbage.png", t / "out"), DecodeError);
-  const auto sheet = write_sheet(t);
+  const auto sheet = write_sheet(t.path());
   EXPECT_THROW(prepare_digits(sheet, t / "out", 0, DigitsSplit{400, 60, 50}), UserError);
   EXPECT_THROW(prepare_digits(sheet, t / "out", 0, DigitsSplit{-1, 50, 50}), UserError);
 }
