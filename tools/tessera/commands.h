@@ -8,6 +8,8 @@ namespace tessera::cli {
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_infer_command(CLI::App& app);
+void add_generate_command(CLI::App& app);
+void add_next_command(CLI::App& app);
 void add_prepare_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
 void add_version_command(CLI::App& app);

@@ -9,13 +9,16 @@
 #include "tessera/core/error.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"Tessera: train, evaluate and deploy image classifiers from one YAML config, without Python.",
+  CLI::App app{"Tessera: train, evaluate and deploy image classifiers and small language models from one YAML config,\n"
+               "without Python.",
                "tessera"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show the help of every subcommand");
   tessera::cli::add_train_command(app);
   tessera::cli::add_eval_command(app);
   tessera::cli::add_infer_command(app);
+  tessera::cli::add_generate_command(app);
+  tessera::cli::add_next_command(app);
   tessera::cli::add_prepare_command(app);
   tessera::cli::add_inspect_command(app);
   tessera::cli::add_version_command(app);

@@ -1,9 +1,10 @@
 #pragma once
-// The run directory: the unit of reuse. Everything eval, infer (and later generate) need is in
+// The run directory: the unit of reuse. Everything eval, infer, generate and next need is in
 // it, so nobody passes the training config again:
 //
 //   config.yaml          the resolved config (every default filled in)
 //   labels.txt           class names, one per line, in output-index order
+//   tokenizer.json       a language model's vocabulary (text/tokenizer.h)
 //   weights.safetensors  the best weights by the monitored validation metric (torchvision names;
 //                        the config and labels are also in its metadata)
 //   last.safetensors     the weights after the latest epoch

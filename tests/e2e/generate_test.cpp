@@ -1,0 +1,161 @@
+// `tessera generate` and `tessera next` on a tiny language model trained through the CLI in a few
+// seconds: reproducible sampling, the KV cache against full forward passes, stop strings, the
+// cropping notice, JSON candidates, and one-line errors for runs that are not language models.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "e2e/cli.h"
+
+namespace tessera::e2e {
+namespace {
+namespace fs = std::filesystem;
+
+std::string small_corpus() {
+  const char* lines[] = {
+      "A stitch in time saves nine.", "The early bird catches the worm.", "Actions speak louder than words.",
+      "Better late than never.", "Every cloud has a silver lining.", "Fortune favours the bold.",
+      "Honesty is the best policy.", "Practice makes perfect.", "The pen is mightier than the sword.",
+      "When in Rome, do as the Romans do.", "Where there is smoke, there is fire.", "Knowledge is power.",
+  };
+  std::string text;
+  for (int round = 0; round < 8; ++round) {
+    for (const char* line : lines) text += std::string(line) + "\n";
+  }
+  return text;  // about 3 KB
+}
+
+// One run trained per test binary invocation group: the first test process to get the lock
+// trains it, the others reuse it (ctest runs each test as its own process, in parallel).
+fs::path trained_lm_run() {
+  const fs::path root = work_dir() / "generate-lm";
+  const fs::path run = root / "runs" / "lm";
+  const int lock = ::open((work_dir() / "generate-lm.lock").c_str(), O_RDWR | O_CREAT, 0644);
+  ::flock(lock, LOCK_EX);
+  std::string error;
+  if (!fs::exists(run / "weights.safetensors")) {
+    fs::remove_all(root);
+    fs::create_directories(root);
+    std::ofstream(root / "corpus.txt") << small_corpus();
+    std::ofstream(root / "lm.yaml")
+        << "runtime: {device: cpu, seed: 0, threads: 2, output_dir: " << (root / "runs").string() << ", name: lm}\n"
+        << "data: {train: " << (root / "corpus.txt").string() << ", batch_size: 8}\n"
+        << "model: {name: gpt, context: 32, n_layer: 2, n_head: 2, n_embd: 32}\n"
+        << "optim: {name: adamw, lr: 0.003, warmup_epochs: 0.2}\n"
+        << "train: {epochs: 1, monitor: val_loss}\n"
+        << "text: {tokenizer: char, steps_per_epoch: 30}\n";
+    const CommandResult trained = run_tessera({"train", (root / "lm.yaml").string()});
+    if (trained.exit_code != 0) error = "training the language model failed: " + trained.err;
+  }
+  ::flock(lock, LOCK_UN);
+  ::close(lock);
+  if (!error.empty()) throw std::runtime_error(error);
+  return run;
+}
+
+CommandResult generate(const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {"generate", trained_lm_run().string(), "--device", "cpu"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run_tessera(args);
+}
+
+TEST(Generate, SameSeedSameTextOtherSeedOtherText) {
+  const auto a = generate({"--prompt", "The ", "--max-tokens", "80", "--seed", "7"});
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const auto b = generate({"--prompt", "The ", "--max-tokens", "80", "--seed", "7"});
+  const auto c = generate({"--prompt", "The ", "--max-tokens", "80", "--seed", "8"});
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_NE(a.out, c.out);
+  EXPECT_EQ(a.out.rfind("The ", 0), 0u) << "the prompt comes first: " << a.out;
+  EXPECT_GT(a.out.size(), 40u);
+  EXPECT_NE(a.err.find("tokens/s"), std::string::npos) << a.err;
+}
+
+TEST(Generate, KvCacheAndFullPassesGiveTheSameGreedyText) {
+  // 150 tokens with a window of 32: the cache restarts many times.
+  const auto cached = generate({"--prompt", "Know", "--max-tokens", "150", "--temperature", "0"});
+  const auto reference = generate({"--prompt", "Know", "--max-tokens", "150", "--temperature", "0", "--no-cache"});
+  ASSERT_EQ(cached.exit_code, 0) << cached.err;
+  ASSERT_EQ(reference.exit_code, 0) << reference.err;
+  EXPECT_EQ(cached.out, reference.out);
+  EXPECT_NE(reference.err.find("no cache"), std::string::npos) << reference.err;
+}
+
+TEST(Generate, StopStringEndsTheTextUnprintedAndLongPromptsAreCropped) {
+  const auto free_run = generate({"--prompt", "Hon", "--max-tokens", "60", "--temperature", "0"});
+  ASSERT_EQ(free_run.exit_code, 0) << free_run.err;
+  const std::string continuation = free_run.out.substr(3);
+  const std::string stop = continuation.substr(8, 2);
+  ASSERT_GT(continuation.find(stop), 0u) << "a stop string at the very start would print nothing: " << continuation;
+  const auto stopped = generate({"--prompt", "Hon", "--max-tokens", "60", "--temperature", "0", "--stop", stop,
+                                 "--stop", "\\n\\nnever"});
+  ASSERT_EQ(stopped.exit_code, 0) << stopped.err;
+  EXPECT_EQ(stopped.out, "Hon" + continuation.substr(0, continuation.find(stop)));
+  EXPECT_NE(stopped.err.find("stopped at stop string"), std::string::npos) << stopped.err;
+
+  const auto cropped = generate({"--prompt", std::string(100, 'e'), "--max-tokens", "5"});
+  ASSERT_EQ(cropped.exit_code, 0) << cropped.err;
+  EXPECT_NE(cropped.err.find("the first 68 token(s) were dropped"), std::string::npos) << cropped.err;
+  EXPECT_EQ(cropped.out.rfind(std::string(100, 'e'), 0), 0u) << "the prompt is printed as given";
+}
+
+TEST(Next, JsonCandidatesAreSortedProbabilitiesAndTheTableShowsWhitespace) {
+  const auto json = run_tessera({"next", trained_lm_run().string(), "--prompt", "The early", "--top-k", "5", "--json",
+                                 "--device", "cpu"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto candidates = nlohmann::json::parse(json.out);
+  ASSERT_EQ(candidates.size(), 5u);
+  double sum = 0.0, previous = 1.0;
+  for (const auto& c : candidates) {
+    ASSERT_TRUE(c.contains("token") && c.contains("id") && c.contains("probability")) << c.dump();
+    const double p = c["probability"].get<double>();
+    EXPECT_LE(p, previous);
+    previous = p;
+    sum += p;
+  }
+  EXPECT_LE(sum, 1.0 + 1e-9);
+  EXPECT_GT(sum, 0.0);
+
+  const auto table = run_tessera({"next", trained_lm_run().string(), "--prompt", "The early", "--device", "cpu"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_EQ(table.out.rfind("rank  probability", 0), 0u) << table.out;
+  EXPECT_EQ(std::count(table.out.begin(), table.out.end(), '\n'), 11) << "a header and the default 10 rows";
+  EXPECT_EQ(table.out.find(" \n"), std::string::npos) << "a space token is shown as \u2420: " << table.out;
+}
+
+TEST(Generate, RunsThatAreNotLanguageModelsGiveOneLineErrors) {
+  const fs::path dir = fresh_dir("not-lm");
+  std::ofstream(dir / "config.yaml") << "model: {name: simple_cnn}\n";
+  for (const char* command : {"generate", "next"}) {
+    const auto result = run_tessera({command, dir.string(), "--prompt", "x", "--device", "cpu"});
+    EXPECT_EQ(result.exit_code, 1) << command;
+    EXPECT_NE(result.err.find("is not a language-model run"), std::string::npos) << result.err;
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  }
+  const auto missing = run_tessera({"generate", (dir / "nope").string(), "--prompt", "x"});
+  EXPECT_EQ(missing.exit_code, 1) << missing.err;
+
+  // A language-model run without its tokenizer.
+  const fs::path copy = fresh_dir("no-tokenizer") / "lm";
+  fs::copy(trained_lm_run(), copy, fs::copy_options::recursive);
+  fs::remove(copy / "tokenizer.json");
+  const auto no_tokenizer = run_tessera({"generate", copy.string(), "--prompt", "x", "--device", "cpu"});
+  EXPECT_EQ(no_tokenizer.exit_code, 1);
+  EXPECT_NE(no_tokenizer.err.find("tokenizer.json"), std::string::npos) << no_tokenizer.err;
+  EXPECT_TRUE(no_tokenizer.out.empty()) << "nothing printed before the error: " << no_tokenizer.out;
+
+  const auto no_prompt = run_tessera({"generate", trained_lm_run().string()});
+  EXPECT_EQ(no_prompt.exit_code, 1);
+  EXPECT_NE(no_prompt.err.find("--prompt"), std::string::npos) << no_prompt.err;
+  const auto help = run_tessera({"generate", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("Examples:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tessera::e2e
