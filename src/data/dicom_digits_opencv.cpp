@@ -9,6 +9,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "dicom_digit_cells.h"
 #include "digits_slicing.h"
 #include "tessera/core/error.h"
 #include "tessera/data/loader.h"
@@ -35,10 +36,8 @@ DicomDigitEncoding dicom_digit_encoding(std::uint64_t seed, int sheet_index) {
   return e;
 }
 
-namespace {
-
 // The cell's stored words: HU = -1024 + 8 g, mirrored for MONOCHROME1, then (HU - intercept) / slope.
-io::DicomWriteSpec cell_spec(const cv::Mat& cell, const DicomDigitEncoding& e) {
+io::DicomWriteSpec detail::dicom_digit_cell_spec(const cv::Mat& cell, const DicomDigitEncoding& e) {
   io::DicomWriteSpec spec;
   spec.rows = cell.rows;
   spec.columns = cell.cols;
@@ -61,6 +60,8 @@ io::DicomWriteSpec cell_spec(const cv::Mat& cell, const DicomDigitEncoding& e) {
   }
   return spec;
 }
+
+namespace {
 
 // How many files of each kind were written, for SOURCE.txt.
 struct EncodingCounts {
@@ -96,13 +97,14 @@ PreparedCounts prepare_dicom_digits(const fs::path& sheet, const fs::path& out, 
     throw UserError("prepare dicom-digits needs DICOM support: rebuild with -DTESSERA_WITH_DCMTK=ON (libdcmtk-dev)");
   }
   auto counts = std::make_shared<EncodingCounts>();
+  auto test_cells = std::make_shared<std::vector<detail::DigitCell>>();
   detail::DigitsFormat dicom;
   dicom.dataset = "dicom-digits";
   dicom.extension = ".dcm";
-  dicom.write_cell = [seed, counts](const cv::Mat& cell, int sheet_index, const fs::path& file) {
+  dicom.write_cell = [seed, counts, test_cells](const cv::Mat& cell, int sheet_index, const fs::path& file) {
     const DicomDigitEncoding e = dicom_digit_encoding(seed, sheet_index);
     try {
-      io::write_dicom(file, cell_spec(cell, e));
+      io::write_dicom(file, detail::dicom_digit_cell_spec(cell, e));
     } catch (const UserError& error) {  // synthetic files: naming the path is safe and helps
       throw UserError(std::string(error.what()) + " (" + file.string() + ")");
     }
@@ -110,8 +112,13 @@ PreparedCounts prepare_dicom_digits(const fs::path& sheet, const fs::path& out, 
     ++counts->photometric[e.monochrome1 ? "MONOCHROME1" : "MONOCHROME2"];
     ++counts->slope[e.slope == 0.5 ? "0.5" : e.slope == 2.0 ? "2" : "1"];
     ++counts->bits[std::to_string(e.bits_stored)];
+    if (file.parent_path().parent_path().filename() == "test") {  // <split>/<digit>/<NNNN>.dcm
+      test_cells->push_back({std::stoi(file.parent_path().filename().string()), sheet_index, cell.clone()});
+    }
   };
-  dicom.describe = [counts] { return describe(*counts); };
+  dicom.finish = [counts, test_cells, seed](const fs::path& root) {
+    return describe(*counts) + detail::write_dicom_digit_series(root, *test_cells, seed);
+  };
   return detail::slice_digits(sheet, out, seed, split, dicom);
 }
 

@@ -196,7 +196,7 @@ PreparedCounts write_digits(const cv::Mat& sheet, const fs::path& sheet_path, co
          << split.test_per_class << "\n"
          << "file names: <split>/<digit>/<NNNN>" << format.extension
          << ", NNNN = row * 100 + column of the 20x20 cell on the sheet\n";
-  if (format.describe) source << format.describe();
+  if (format.finish) source << format.finish(tmp);
   write_file_atomic(tmp / "SOURCE.txt", source.str());
 
   if (fs::exists(out)) {

@@ -19,8 +19,10 @@ struct DigitsFormat {
   std::string extension;  // of every cell's file: ".png", ".dcm"
   // Writes one 20x20 CV_8UC1 cell; sheet_index = row * 100 + column of the cell on the sheet.
   std::function<void(const cv::Mat& cell, int sheet_index, const std::filesystem::path& file)> write_cell;
-  // Lines appended to SOURCE.txt once every cell is written (how the cells were encoded); may be empty.
-  std::function<std::string()> describe;
+  // Runs once every cell is written, in the dataset folder being built (`root`, renamed into place
+  // afterwards), and returns lines for SOURCE.txt (how the cells were encoded, extra folders it
+  // wrote); may be empty.
+  std::function<std::string(const std::filesystem::path& root)> finish;
 };
 
 // prepare_digits with the cell format as a parameter (see digits.h for the layout and errors).

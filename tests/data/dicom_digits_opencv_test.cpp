@@ -7,7 +7,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <map>
+#include <set>
 #include <string>
 
 #include "support/digits_sheet.h"
@@ -75,7 +77,7 @@ TEST_F(DicomDigitsTest, EveryFileWindowsBackToThePngPixels) {
   std::map<std::string, int> kinds;
   int files = 0;
   for (const auto& entry : fs::recursive_directory_iterator(dicom())) {
-    if (entry.path().extension() != ".dcm") continue;
+    if (entry.path().extension() != ".dcm" || entry.path().parent_path().parent_path().filename() == "series") continue;
     const int g = std::stoi(entry.path().stem().string());
     const DicomDigitEncoding e = dicom_digit_encoding(kSeed, g);
     const io::DicomImage image = io::decode_dicom(entry.path());
@@ -130,6 +132,48 @@ TEST_F(DicomDigitsTest, EveryFileWindowsBackToThePngPixels) {
 
 // What training sees: the loader's tensors for the DICOM test split (window [-3.5, 2041] as in
 // configs/dicom_digits.yaml) equal those of the PNG test split.
+TEST_F(DicomDigitsTest, SeriesAreAxialStacksOfTestCellsOfTheirDigit) {
+  std::ifstream labels(dicom() / "series" / "labels.csv");
+  std::string line;
+  std::getline(labels, line);
+  ASSERT_EQ(line, "series,label");
+  const auto test_cells = list_prepared(dicom())["test"];
+  int series = 0;
+  while (std::getline(labels, line)) {
+    const std::string name = line.substr(0, line.find(','));
+    const int digit = std::stoi(line.substr(line.find(',') + 1));
+    SCOPED_TRACE(name);
+    EXPECT_EQ(digit, series % 10);
+    std::multiset<double> z;
+    for (const auto& entry : fs::directory_iterator(dicom() / "series" / name)) {
+      const io::DicomImage image = io::decode_dicom(entry.path());
+      ASSERT_TRUE(image.meta.image_position && image.meta.image_orientation);
+      EXPECT_EQ(*image.meta.image_orientation, (std::array<double, 6>{1, 0, 0, 0, 1, 0}));
+      z.insert((*image.meta.image_position)[2]);
+      // The slice is one of the digit's test cells, windowed back exactly.
+      const ops::MedicalIntensity intensity = ops::intensity_of(image.meta);
+      bool found = false;
+      for (const int g : test_cells.at(digit)) {
+        bool same = true;
+        for (int i = 0; i < 400 && same; ++i) {
+          same = std::fabs(ops::voi_value(image.values[i], intensity) - cell_pixel(g, i / 20, i % 20) / 255.0f) <= 1e-6f;
+        }
+        found = found || same;
+      }
+      EXPECT_TRUE(found) << entry.path().filename() << " is not a test cell of digit " << digit;
+    }
+    std::multiset<double> want;
+    for (int k = 0; k < kDicomDigitSlices; ++k) {
+      if (series == kDicomDigitGapSeries && k == kDicomDigitSlices / 2) continue;
+      want.insert(kDicomDigitFirstZ + kDicomDigitSpacing * k);
+      if (series == kDicomDigitDuplicateSeries && k == 2) want.insert(kDicomDigitFirstZ + kDicomDigitSpacing * k);
+    }
+    EXPECT_EQ(z, want);
+    ++series;
+  }
+  EXPECT_EQ(series, kDicomDigitSeries);
+}
+
 TEST_F(DicomDigitsTest, TheLoaderSeesThePngTensors) {
   LoaderOptions o;
   o.batch_size = 100;

@@ -18,6 +18,12 @@
 //     (HU' = -8 - HU), so windowing then the MONOCHROME1 inversion gives back g / 255
 //   RLE, JPEG lossless (SV1) and JPEG-LS lossless about 10% each, the rest Explicit VR Little Endian
 // Modality CT, PixelSpacing 0.5\0.5, synthetic identity (io::write_dicom).
+//
+// Series demo, <out>/series/series_NN/ (NN = 00..19): 8 test-split cells of digit NN % 10 as an
+// axial stack (ImagePositionPatient z = -100 + 2.5 k mm, orientation 1\0\0\0\1\0), files named
+// in a scrambled seeded order so that only the geometry gives the slice order. series_03 misses
+// its middle slice (a 5 mm gap) and series_07 holds one slice twice (a duplicate position), so
+// `tessera infer` shows both warnings. <out>/series/labels.csv: series,label.
 #include <cstdint>
 #include <filesystem>
 
@@ -29,6 +35,12 @@ namespace tessera::data {
 inline constexpr double kDicomDigitsIntercept = -1024.0;
 inline constexpr double kDicomDigitsWindowCenter = -3.5;
 inline constexpr double kDicomDigitsWindowWidth = 2041.0;
+inline constexpr int kDicomDigitSeries = 20;
+inline constexpr int kDicomDigitSlices = 8;
+inline constexpr double kDicomDigitSpacing = 2.5;  // mm
+inline constexpr double kDicomDigitFirstZ = -100.0;
+inline constexpr int kDicomDigitGapSeries = 3;
+inline constexpr int kDicomDigitDuplicateSeries = 7;
 
 // Hounsfield units of grey level g (0..255).
 inline constexpr double dicom_digits_hu(int grey) { return -1024.0 + 8.0 * grey; }
