@@ -36,6 +36,7 @@ APT_PACKAGES=(
   python3 python3-venv python3-pip
   libopencv-dev libdcmtk-dev dcmtk libyaml-cpp-dev libturbojpeg0-dev
   libutf8proc-dev   # NFC normalisation and Unicode categories for the tokenizers (src/text)
+  fortunes debian-faq-ko   # text corpora of the language model (tessera prepare corpus-en / corpus-ko)
   python3-pydicom python3-numpy python3-nibabel   # DICOM test oracle (tests/io/dicom_reference.py)
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
 )

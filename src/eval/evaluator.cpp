@@ -5,12 +5,14 @@
 #include "tessera/core/atomic_file.h"
 #include "tessera/core/compute.h"
 #include "tessera/core/device.h"
+#include "tessera/core/error.h"
 #include "tessera/core/format.h"
 #include "tessera/core/logging.h"
 #include "tessera/core/progress.h"
 #include "tessera/data/dataset.h"
 #include "tessera/eval/batch_timer.h"
 #include "tessera/eval/graphed_forward.h"
+#include "tessera/eval/language_model_eval.h"
 #include "tessera/metrics/latency.h"
 #include "tessera/tasks/classification.h"
 
@@ -18,6 +20,10 @@ namespace tessera::eval {
 
 EvalResult evaluate(const EvalRequest& request) {
   const auto run = run::RunDirectory::open(request.run_dir);
+  if (run.read_config().is_language_model()) return evaluate_language_model(request);
+  if (request.stride != 0) {
+    throw UserError("--stride applies to language-model runs; " + run.path().string() + " classifies images");
+  }
   const torch::Device device = resolve_device(request.device);
   auto task = tasks::ClassificationTask::from_run_directory(run, device, request.last_weights);
   if (request.batch_size > 0) task->mutable_config().eval.batch_size = request.batch_size;
@@ -70,7 +76,7 @@ EvalResult evaluate(const EvalRequest& request) {
   report["item_latency_ms"] = metrics::to_json(metrics::summarize_latencies(item_ms));
 
   const std::filesystem::path out_dir = request.output_dir.empty() ? run.path() : request.output_dir;
-  EvalResult result{report, out_dir / "report.json", {}};
+  EvalResult result{report, out_dir / "report.json", {}, "accuracy: " + fixed(evaluation->value("accuracy"))};
   write_file_atomic(result.report_path, report.dump(2) + "\n");
   for (const auto& [name, content] : evaluation->artifacts()) {
     result.artifact_paths.push_back(out_dir / name);

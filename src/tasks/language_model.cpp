@@ -8,6 +8,7 @@
 #include "tessera/models/safetensors.h"
 #include "tessera/text/bpe_trainer.h"
 #include "tessera/text/char_tokenizer.h"
+#include "tessera/text/utf8.h"
 
 namespace tessera::tasks {
 namespace {
@@ -79,6 +80,28 @@ void log_report(const std::string& what, const text::EncodeReport& report) {
   }
 }
 
+// "<what>" for one document, "<what> (document k of n)" for a folder's: where an error is.
+std::string document_name(const std::string& what, std::size_t index, std::size_t count) {
+  if (count <= 1) return what;
+  return what + " (document " + std::to_string(index + 1) + " of " + std::to_string(count) + ", sorted by path)";
+}
+
+// With malformed: error, the first ill-formed byte of the training text stops the run naming the
+// document and its byte offset. Checked before the tokenizer is built, which sees the documents
+// joined and would report an offset into the join.
+void check_utf8(const std::vector<std::string>& documents, const std::string& what,
+                const config::TextConfig& settings) {
+  if (settings.malformed != "error") return;
+  for (std::size_t d = 0; d < documents.size(); ++d) {
+    const std::size_t offset = text::find_invalid_utf8(documents[d]);
+    if (offset == std::string_view::npos) continue;
+    const text::Utf8Step step = text::decode_step(documents[d], offset);
+    throw DecodeError(document_name(what, d, documents.size()) + ": " +
+                      text::describe_utf8_problem(documents[d], offset, step, offset) +
+                      " (text.malformed: replace would substitute U+FFFD)");
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<text::Tokenizer> build_tokenizer(const config::TextConfig& settings,
@@ -111,26 +134,28 @@ std::unique_ptr<LanguageModelTask> LanguageModelTask::for_training(const config:
                                                                    torch::Device device) {
   if (config.data.train.empty()) throw UserError("data.train is required for training (a text file or a folder of them)");
   const auto documents = data::read_documents(config.data.train);
+  check_utf8(documents, "data.train " + config.data.train, config.text);
   auto tokenizer = build_tokenizer(config.text, documents);
   log::info("tokenizer: ", config.text.tokenizer, ", ", tokenizer->vocab_size(), " tokens");
   std::unique_ptr<LanguageModelTask> task(new LanguageModelTask(config, std::move(tokenizer), device));
   const auto tokenize = [&](const std::vector<std::string>& docs, const std::string& what) {
-    text::EncodeReport report;
-    auto stream = data::tokenize_documents(docs, *task->tokenizer_, &report);
-    log_report(what, report);
-    return stream;
+    return task->tokenize(docs, what);
   };
   const std::int64_t window = config.model.context + 1;
-  data::TokenStream train = tokenize(documents, "data.train");
+  data::TokenStream train = tokenize(documents, "data.train " + config.data.train);
   if (config.data.val.empty() && config.text.val_fraction > 0.0) {
     auto [head, tail] = data::split_by_position(train, config.text.val_fraction, window);
     task->set_text(Split::train, std::move(head));
     task->set_text(Split::val, std::move(tail));
   } else {
     task->set_text(Split::train, std::move(train));
-    if (!config.data.val.empty()) task->set_text(Split::val, tokenize(data::read_documents(config.data.val), "data.val"));
+    if (!config.data.val.empty()) {
+      task->set_text(Split::val, tokenize(data::read_documents(config.data.val), "data.val " + config.data.val));
+    }
   }
-  if (!config.data.test.empty()) task->set_text(Split::test, tokenize(data::read_documents(config.data.test), "data.test"));
+  if (!config.data.test.empty()) {
+    task->set_text(Split::test, tokenize(data::read_documents(config.data.test), "data.test " + config.data.test));
+  }
   if (static_cast<std::int64_t>(task->texts_.at(Split::train).tokens.size()) < window) {
     throw UserError("data.train has " + std::to_string(task->texts_.at(Split::train).tokens.size()) +
                     " tokens, fewer than one window of model.context + 1 = " + std::to_string(window));
@@ -152,6 +177,33 @@ std::unique_ptr<LanguageModelTask> LanguageModelTask::from_run_directory(const r
   models::load_state_dict(*task->gpt_, models::load_safetensors(path).tensors);
   task->gpt_->eval();
   return task;
+}
+
+data::TokenStream LanguageModelTask::tokenize(const std::vector<std::string>& documents, const std::string& what,
+                                              text::EncodeReport* report) const {
+  text::EncodeReport mine;
+  data::TokenStream stream;
+  for (std::size_t d = 0; d < documents.size(); ++d) {
+    try {
+      data::TokenStream one = data::tokenize_documents({documents[d]}, *tokenizer_, &mine);
+      if (d > 0) stream.tokens.push_back(tokenizer_->eot_id());
+      stream.tokens.insert(stream.tokens.end(), one.tokens.begin(), one.tokens.end());
+      stream.characters += one.characters;
+      stream.bytes += one.bytes;
+    } catch (const DecodeError& e) {
+      throw DecodeError(document_name(what, d, documents.size()) + ": " + e.what());
+    } catch (const UserError& e) {  // e.g. a character outside a char vocabulary (text.unknown: error)
+      throw UserError(document_name(what, d, documents.size()) + ": " + e.what());
+    }
+  }
+  log_report(what, mine);
+  if (report != nullptr) {
+    report->replaced_sequences += mine.replaced_sequences;
+    report->kept_bytes += mine.kept_bytes;
+    report->unknown_characters += mine.unknown_characters;
+    report->skipped_characters += mine.skipped_characters;
+  }
+  return stream;
 }
 
 void LanguageModelTask::set_text(Split split, data::TokenStream stream) {
@@ -185,7 +237,7 @@ std::size_t LanguageModelTask::batches_per_epoch(Split split) const {
   if (stream == nullptr) return 0;
   const auto windows =
       data::evaluation_windows(static_cast<std::int64_t>(stream->tokens.size()), config_.model.context, eval_stride());
-  const auto batch = static_cast<std::size_t>(config_.data.batch_size);
+  const auto batch = static_cast<std::size_t>(config_.eval.batch_size);
   return (windows.size() + batch - 1) / batch;
 }
 
@@ -213,7 +265,8 @@ std::optional<TaskBatch> LanguageModelTask::next_batch(Split split) {
   }
   Cursor& cursor = it->second;
   const auto& tokens = texts_.at(split).tokens;
-  const std::int64_t context = config_.model.context, batch = config_.data.batch_size;
+  const std::int64_t context = config_.model.context;
+  const std::int64_t batch = split == Split::train ? config_.data.batch_size : config_.eval.batch_size;
   torch::Tensor inputs, targets;
   if (split == Split::train) {
     if (cursor.next >= static_cast<std::size_t>(config_.text.steps_per_epoch)) return std::nullopt;

@@ -6,8 +6,9 @@
 //
 // Batches: training takes data.batch_size windows at seeded random positions per step
 // (text.steps_per_epoch steps per epoch); validation and test walk the whole text with
-// data::evaluation_windows (stride text.eval_stride), scoring every token once, so their loss is
-// the text's mean NLL per token. Targets that are not scored are -1 (ignored by the loss).
+// data::evaluation_windows (stride text.eval_stride) in batches of eval.batch_size windows, as
+// classification does, scoring every token once, so their loss is the text's mean NLL per token.
+// Targets that are not scored are -1 (ignored by the loss).
 #include <map>
 #include <memory>
 #include <optional>
@@ -38,8 +39,15 @@ class LanguageModelTask final : public Task {
   static std::filesystem::path tokenizer_path(const run::RunDirectory& run);
 
   const config::ExperimentConfig& config() const { return config_; }
+  // eval adjusts eval.batch_size and text.eval_stride of a loaded run before it starts a pass.
+  config::ExperimentConfig& mutable_config() { return config_; }
   const text::Tokenizer& tokenizer() const { return *tokenizer_; }
   models::GptImpl& gpt() { return *gpt_; }
+  // `documents` encoded with the run's tokenizer (its policy for ill-formed UTF-8 and unknown
+  // characters applies). What the policy replaced or dropped is logged under `what` (a path or
+  // config key) and added to `report`; an encoding error names `what` and the document.
+  data::TokenStream tokenize(const std::vector<std::string>& documents, const std::string& what,
+                             text::EncodeReport* report = nullptr) const;
   // Replaces a split's text (eval --data): tokenized with the run's tokenizer.
   void set_text(Split split, data::TokenStream stream);
   const data::TokenStream* text(Split split) const;
