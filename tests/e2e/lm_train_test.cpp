@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "e2e/cli.h"
+#include "e2e/resume_support.h"
 #include "tessera/models/safetensors.h"
 
 namespace tessera::e2e {
@@ -61,15 +62,6 @@ std::vector<nlohmann::json> metrics(const fs::path& run) {
   return lines;
 }
 
-void expect_same_tensors(const fs::path& a, const fs::path& b) {
-  const auto first = models::load_safetensors(a).tensors;
-  const auto second = models::load_safetensors(b).tensors;
-  ASSERT_EQ(first.size(), second.size());
-  for (const auto& [name, tensor] : first) {
-    ASSERT_TRUE(second.contains(name)) << name;
-    EXPECT_TRUE(torch::equal(tensor, second.at(name))) << name << " differs";
-  }
-}
 
 class LmTrain : public ::testing::TestWithParam<std::string> {};
 
@@ -141,15 +133,8 @@ TEST(LmResume, KilledRunResumesToTheSameFinalWeights) {
   ASSERT_EQ(straight.exit_code, 0) << straight.err;
 
   const fs::path run = dir / "killed" / "lm";
-  const pid_t pid = spawn_tessera({"train", (dir / "killed.yaml").string()}, dir / "killed.log");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
-  while (!fs::exists(run / "checkpoint.pt") && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  ::kill(pid, SIGKILL);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  const int status = train_then_kill_after_checkpoint(dir / "killed.yaml", run, dir / "killed.log",
+                                                      std::chrono::milliseconds(100));
   ASSERT_TRUE(fs::exists(run / "checkpoint.pt"));
   ASSERT_TRUE(WIFSIGNALED(status)) << "the run finished before it could be killed; make it longer";
 

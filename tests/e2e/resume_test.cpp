@@ -9,21 +9,13 @@
 #include <thread>
 
 #include "e2e/cli.h"
+#include "e2e/resume_support.h"
 #include "tessera/models/safetensors.h"
 
 namespace tessera::e2e {
 namespace {
 namespace fs = std::filesystem;
 
-void expect_same_tensors(const fs::path& a, const fs::path& b) {
-  const auto first = models::load_safetensors(a).tensors;
-  const auto second = models::load_safetensors(b).tensors;
-  ASSERT_EQ(first.size(), second.size());
-  for (const auto& [name, tensor] : first) {
-    ASSERT_TRUE(second.contains(name)) << name;
-    EXPECT_TRUE(torch::equal(tensor, second.at(name))) << name << " differs";
-  }
-}
 
 TEST(Resume, KilledRunResumesToTheSameFinalWeights) {
   constexpr int epochs = 4;
@@ -36,15 +28,8 @@ TEST(Resume, KilledRunResumesToTheSameFinalWeights) {
 
   // Kill the second run once it has committed at least one epoch, mid-way through the next.
   const fs::path run = dir / "killed" / "quick";
-  const pid_t pid = spawn_tessera({"train", (dir / "killed.yaml").string()}, dir / "killed.log");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
-  while (!fs::exists(run / "checkpoint.pt") && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ::kill(pid, SIGKILL);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  const int status = train_then_kill_after_checkpoint(dir / "killed.yaml", run, dir / "killed.log",
+                                                      std::chrono::milliseconds(300));
   ASSERT_TRUE(fs::exists(run / "checkpoint.pt"));
   ASSERT_TRUE(WIFSIGNALED(status)) << "the run finished before it could be killed; make it longer";
 
