@@ -112,6 +112,24 @@ std::vector<std::int64_t> random_window_starts(std::int64_t size, std::int64_t w
   return starts;
 }
 
+std::vector<std::int64_t> sequential_window_starts(std::int64_t size, std::int64_t window, std::int64_t count,
+                                                   std::int64_t stride, std::int64_t steps, std::int64_t epoch,
+                                                   std::int64_t step) {
+  if (size < window) {
+    throw UserError("the text has " + std::to_string(size) + " tokens, fewer than one window of " +
+                    std::to_string(window));
+  }
+  const std::int64_t choices = size - window + 1;
+  const std::int64_t first = (std::max<std::int64_t>(epoch - 1, 0) * steps + step) * count;
+  std::vector<std::int64_t> starts(static_cast<std::size_t>(count));
+  for (std::int64_t i = 0; i < count; ++i) {
+    // Modular arithmetic step by step keeps the product far from overflow on long runs.
+    starts[static_cast<std::size_t>(i)] = static_cast<std::int64_t>(
+        (static_cast<unsigned __int128>(first + i) * static_cast<unsigned __int128>(stride)) % choices);
+  }
+  return starts;
+}
+
 std::vector<EvalWindow> evaluation_windows(std::int64_t size, std::int64_t context, std::int64_t stride) {
   std::vector<EvalWindow> windows;
   if (size < 2 || context < 1) return windows;

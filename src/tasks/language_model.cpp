@@ -270,9 +270,13 @@ std::optional<TaskBatch> LanguageModelTask::next_batch(Split split) {
   torch::Tensor inputs, targets;
   if (split == Split::train) {
     if (cursor.next >= static_cast<std::size_t>(config_.text.steps_per_epoch)) return std::nullopt;
-    const auto starts = data::random_window_starts(static_cast<std::int64_t>(tokens.size()), context + 1, batch,
-                                                   config_.runtime.seed, cursor.epoch,
-                                                   static_cast<std::int64_t>(cursor.next));
+    const auto size = static_cast<std::int64_t>(tokens.size());
+    const auto step = static_cast<std::int64_t>(cursor.next);
+    const std::int64_t stride = config_.text.train_stride > 0 ? config_.text.train_stride : context;
+    const auto starts = config_.text.sampling == "sequential"
+                            ? data::sequential_window_starts(size, context + 1, batch, stride,
+                                                             config_.text.steps_per_epoch, cursor.epoch, step)
+                            : data::random_window_starts(size, context + 1, batch, config_.runtime.seed, cursor.epoch, step);
     ++cursor.next;
     inputs = torch::empty({batch, context}, torch::kLong);
     targets = torch::empty({batch, context}, torch::kLong);

@@ -53,6 +53,16 @@ TEST(RandomWindows, DeterministicInRangeAndVaried) {
   EXPECT_THROW(random_window_starts(64, 65, 1, 0, 0, 0), tessera::UserError);
 }
 
+TEST(SequentialWindows, WalkTheTextInOrderAndWrap) {
+  // 100 tokens, windows of 11: starts 0..89. Stride 10, batches of 4, 3 steps per epoch.
+  EXPECT_EQ(sequential_window_starts(100, 11, 4, 10, 3, 1, 0), (std::vector<std::int64_t>{0, 10, 20, 30}));
+  EXPECT_EQ(sequential_window_starts(100, 11, 4, 10, 3, 1, 1), (std::vector<std::int64_t>{40, 50, 60, 70}));
+  EXPECT_EQ(sequential_window_starts(100, 11, 4, 10, 3, 1, 2), (std::vector<std::int64_t>{80, 0, 10, 20}));  // 90 % 90
+  // Epoch 2 continues where epoch 1 stopped (window 12 onwards): a pure function of (epoch, step).
+  EXPECT_EQ(sequential_window_starts(100, 11, 4, 10, 3, 2, 0), (std::vector<std::int64_t>{30, 40, 50, 60}));
+  EXPECT_THROW(sequential_window_starts(10, 11, 1, 1, 1, 1, 0), tessera::UserError);
+}
+
 TEST(TextCorpus, FolderDocumentsJoinedByEndOfText) {
   tessera::testing::TempDir dir("corpus");
   std::ofstream(dir / "b.txt") << "hi";

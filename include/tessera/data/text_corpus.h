@@ -40,6 +40,14 @@ std::pair<TokenStream, TokenStream> split_by_position(const TokenStream& stream,
 std::vector<std::int64_t> random_window_starts(std::int64_t size, std::int64_t window, std::int64_t count,
                                                std::uint64_t seed, std::int64_t epoch, std::int64_t step);
 
+// Start positions for sequential training windows: window number g = (epoch - 1) * steps * count +
+// step * count + i starts at (g * stride) mod (size - window + 1), so successive batches walk the
+// text in order, wrap around at its end, and stay a pure function of (epoch, step) for resume.
+// `epoch` counts from 1 (the trainer's numbering); `steps` is the number of steps per epoch.
+std::vector<std::int64_t> sequential_window_starts(std::int64_t size, std::int64_t window, std::int64_t count,
+                                                   std::int64_t stride, std::int64_t steps, std::int64_t epoch,
+                                                   std::int64_t step);
+
 // Evaluation windows over a whole stream, each scoring only tokens not scored before: window k
 // starts at k * stride (the last one is moved back to end at the stream's end) and scores
 // positions [scored_from, window end). Every token but the first is scored exactly once, so the

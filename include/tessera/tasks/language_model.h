@@ -4,8 +4,8 @@
 // core/config/text.h), the tokenizer is built from the training text and saved in the run
 // directory (tokenizer.json) beside the weights.
 //
-// Batches: training takes data.batch_size windows at seeded random positions per step
-// (text.steps_per_epoch steps per epoch); validation and test walk the whole text with
+// Batches: training takes data.batch_size windows per step (text.steps_per_epoch steps per
+// epoch) at seeded random positions, or in text order text.train_stride apart (text.sampling); validation and test walk the whole text with
 // data::evaluation_windows (stride text.eval_stride) in batches of eval.batch_size windows, as
 // classification does, scoring every token once, so their loss is the text's mean NLL per token.
 // Targets that are not scored are -1 (ignored by the loss).

@@ -20,7 +20,10 @@ namespace tessera::config {
 //   val_fraction                without data.val: the last fraction of the training text (by
 //                               position, so no window straddles train and val)
 //   steps_per_epoch             training batches per epoch, each of data.batch_size windows of
-//                               model.context tokens at random positions (seeded)
+//                               model.context tokens
+//   sampling: random | sequential   training windows at seeded random positions, or walking the
+//                               text in order train_stride tokens apart (wrapping at the end)
+//   train_stride                sequential: tokens between window starts; 0 = model.context
 //   eval_stride                 validation/eval windows advance by this many tokens and score
 //                               only the tokens not scored before; 0 = model.context
 //                               (non-overlapping windows)
@@ -32,6 +35,8 @@ struct TextConfig {
   std::string unknown = "error";
   double val_fraction = 0.1;
   int steps_per_epoch = 250;
+  std::string sampling = "random";
+  int train_stride = 0;
   int eval_stride = 0;
 
   template <class V>
@@ -43,6 +48,8 @@ struct TextConfig {
     v.field("unknown", unknown);
     v.field("val_fraction", val_fraction);
     v.field("steps_per_epoch", steps_per_epoch);
+    v.field("sampling", sampling);
+    v.field("train_stride", train_stride);
     v.field("eval_stride", eval_stride);
   }
   void validate(const SectionChecker& c) const {
@@ -56,6 +63,8 @@ struct TextConfig {
     c.one_of("unknown", unknown, {"error", "unk", "skip"});
     c.in_range("val_fraction", val_fraction, 0.0, 0.5);
     c.positive("steps_per_epoch", steps_per_epoch);
+    c.one_of("sampling", sampling, {"random", "sequential"});
+    c.non_negative("train_stride", train_stride);
     c.non_negative("eval_stride", eval_stride);
   }
 };
