@@ -444,17 +444,6 @@ void to_values(const Samples& samples, const DicomMetadata& m, std::vector<float
 
 }  // namespace
 
-const char* photometric_name(Photometric photometric) {
-  switch (photometric) {
-    case Photometric::monochrome1: return "MONOCHROME1";
-    case Photometric::monochrome2: return "MONOCHROME2";
-    case Photometric::rgb: return "RGB";
-    case Photometric::ybr_full: return "YBR_FULL";
-    case Photometric::ybr_full_422: return "YBR_FULL_422";
-  }
-  return "?";
-}
-
 DicomMetadata read_dicom_header(const fs::path& path) {
   Loaded loaded;
   load(path, loaded, /*full=*/false);
@@ -495,12 +484,6 @@ DicomStored decode_dicom_stored(const fs::path& path) {
     stored.words.assign(samples.data.begin(), samples.data.end());
   }
   return stored;
-}
-
-bool has_dicom_extension(const fs::path& path) {
-  std::string ext = path.extension().string();
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext == ".dcm" || ext == ".dicom";
 }
 
 bool dicom_available() { return true; }

@@ -1,10 +1,8 @@
 // The DICOM entry points (decoding and writing) of a build without DCMTK (TESSERA_WITH_DCMTK
 // off): each says so plainly. The real ones are in dicom_dcmtk.cpp and dicom_write_dcmtk.cpp,
 // which the build compiles only when DCMTK is on; the module globs every .cpp, so this file
-// compiles to nothing in that case.
+// compiles to nothing in that case. Names and extensions are in dicom_names.cpp (both builds).
 #ifndef TESSERA_WITH_DCMTK
-#include <cctype>
-
 #include "tessera/core/error.h"
 #include "tessera/io/dicom.h"
 #include "tessera/io/dicom_write.h"
@@ -16,27 +14,10 @@ namespace {
 }
 }  // namespace
 
-const char* photometric_name(Photometric photometric) {
-  switch (photometric) {
-    case Photometric::monochrome1: return "MONOCHROME1";
-    case Photometric::monochrome2: return "MONOCHROME2";
-    case Photometric::rgb: return "RGB";
-    case Photometric::ybr_full: return "YBR_FULL";
-    case Photometric::ybr_full_422: return "YBR_FULL_422";
-  }
-  return "?";
-}
-
 DicomMetadata read_dicom_header(const std::filesystem::path&) { unavailable(); }
 DicomImage decode_dicom(const std::filesystem::path&) { unavailable(); }
 DicomStored decode_dicom_stored(const std::filesystem::path&) { unavailable(); }
 void write_dicom(const std::filesystem::path&, const DicomWriteSpec&) { unavailable(); }
-
-bool has_dicom_extension(const std::filesystem::path& path) {
-  std::string ext = path.extension().string();
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext == ".dcm" || ext == ".dicom";
-}
 
 bool dicom_available() { return false; }
 
