@@ -1,6 +1,6 @@
 # tessera_module(NAME DEPS ...): builds src/NAME/ into the static library tessera_NAME and, when
 # tests/NAME/ holds *_test.cpp files, the GoogleTest executable test_NAME (ctest label NAME).
-# Files named *_opencv.cpp, *_dcmtk.cpp, *_turbojpeg.cpp and *_cuda.cpp / *.cu join only when that
+# Files named *_opencv.cpp, *_dcmtk.cpp, *_turbojpeg.cpp, *_openssl.cpp and *_cuda.cpp / *.cu join only when that
 # option is on, so a GPU machine without OpenCV/DCMTK dev packages still builds everything else.
 function(tessera_filter_optional out_var)
   set(files ${ARGN})
@@ -12,6 +12,9 @@ function(tessera_filter_optional out_var)
   endif()
   if(NOT TESSERA_WITH_TURBOJPEG)
     list(FILTER files EXCLUDE REGEX "_turbojpeg(_test)?\\.cpp$")
+  endif()
+  if(NOT TESSERA_WITH_OPENSSL)
+    list(FILTER files EXCLUDE REGEX "_openssl(_test)?\\.cpp$")
   endif()
   if(NOT TESSERA_WITH_CUDA)
     list(FILTER files EXCLUDE REGEX "(_cuda(_test)?\\.cpp|\\.cu)$")
@@ -39,9 +42,13 @@ function(tessera_module name)
     $<$<BOOL:${TESSERA_WITH_CUDA}>:TESSERA_WITH_CUDA=1>
     $<$<BOOL:${TESSERA_WITH_OPENCV}>:TESSERA_WITH_OPENCV=1>
     $<$<BOOL:${TESSERA_WITH_DCMTK}>:TESSERA_WITH_DCMTK=1>
-    $<$<BOOL:${TESSERA_WITH_TURBOJPEG}>:TESSERA_WITH_TURBOJPEG=1>)
+    $<$<BOOL:${TESSERA_WITH_TURBOJPEG}>:TESSERA_WITH_TURBOJPEG=1>
+    $<$<BOOL:${TESSERA_WITH_OPENSSL}>:TESSERA_WITH_OPENSSL=1>)
   if(TESSERA_WITH_OPENCV AND name MATCHES "^(io|ops|data|core)$")
     target_link_libraries(${target} PUBLIC opencv_core opencv_imgproc opencv_imgcodecs)
+  endif()
+  if(TESSERA_WITH_OPENSSL AND name STREQUAL "data")
+    target_link_libraries(${target} PUBLIC OpenSSL::Crypto)
   endif()
   if(TESSERA_WITH_TURBOJPEG AND name STREQUAL "io")
     target_link_libraries(${target} PUBLIC tessera_turbojpeg)

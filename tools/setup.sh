@@ -19,6 +19,8 @@ BUILD_DIR=${BUILD_DIR:-build}
 TORCH_VERSION=2.11.0
 TORCHVISION_VERSION=0.26.0   # pairs with torch 2.11; only tests and benchmarks use it
 TRANSFORMERS_VERSION=5.24.0  # GPT-2 reference for the GPT model tests and the language-model benchmark peer
+SKLEARN_VERSION=1.9.1        # metric oracle (tests/metrics); brings scipy (KS, McNemar, bootstrap checks)
+MLFLOW_VERSION=3.17.2        # mlflow-skinny: the real client reads back our MLflow file store in a test
 BUILD=1
 for arg in "$@"; do
   case "$arg" in
@@ -38,6 +40,8 @@ APT_PACKAGES=(
   libutf8proc-dev   # NFC normalisation and Unicode categories for the tokenizers (src/text)
   fortunes debian-faq-ko   # text corpora of the language model (tessera prepare corpus-en / corpus-ko)
   python3-pydicom python3-numpy python3-nibabel   # DICOM test oracle (tests/io/dicom_reference.py)
+  libssl-dev   # SHA-256 of the training data (the run's data fingerprint)
+  chromium     # headless render check of report.html (tests/report)
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
 )
 missing=()
@@ -69,9 +73,10 @@ if [[ -z "${Torch_DIR:-}" ]]; then
     step "torch $have_torch: present in $VENV"
   fi
   # Independent references for the tests and peers for the benchmarks.
-  if ! "$VENV/bin/python" -c "import torchvision, safetensors, numpy, transformers" 2>/dev/null; then
-    step "Installing torchvision==$TORCHVISION_VERSION, safetensors, numpy, transformers==$TRANSFORMERS_VERSION (tests and benchmarks)"
-    "$VENV/bin/pip" install -q "torchvision==$TORCHVISION_VERSION" safetensors numpy "transformers==$TRANSFORMERS_VERSION"
+  if ! "$VENV/bin/python" -c "import torchvision, safetensors, numpy, transformers, sklearn, mlflow" 2>/dev/null; then
+    step "Installing torchvision==$TORCHVISION_VERSION, safetensors, numpy, transformers==$TRANSFORMERS_VERSION, scikit-learn==$SKLEARN_VERSION, mlflow-skinny==$MLFLOW_VERSION (tests and benchmarks)"
+    "$VENV/bin/pip" install -q "torchvision==$TORCHVISION_VERSION" safetensors numpy "transformers==$TRANSFORMERS_VERSION" \
+      "scikit-learn==$SKLEARN_VERSION" "mlflow-skinny==$MLFLOW_VERSION"
   fi
   CMAKE_TORCH=(-DTESSERA_PYTHON="$VENV/bin/python")
   # PyPI's torch is the CUDA 13.0 build, and its CMake config needs a CUDA toolkit to configure
