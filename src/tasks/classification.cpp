@@ -5,6 +5,7 @@
 #include "tessera/core/error.h"
 #include "tessera/core/logging.h"
 #include "tessera/data/dataset.h"
+#include "tessera/models/init_weights.h"
 #include "tessera/models/registry.h"
 #include "tessera/models/safetensors.h"
 
@@ -81,7 +82,7 @@ std::unique_ptr<ClassificationTask> ClassificationTask::for_run(const config::Ex
 std::unique_ptr<ClassificationTask> ClassificationTask::from_run_directory(const run::RunDirectory& run,
                                                                           torch::Device device, bool last_weights) {
   config::ExperimentConfig config = run.read_config();
-  config.model.weights.clear();  // the run's own weights replace any starting point
+  config.model.init_weights.clear();  // the run's own weights replace any starting point
   auto task = for_run(config, run.read_labels(), device);
   const auto path = last_weights ? run.last_weights_path() : run.weights_path();
   if (!std::filesystem::exists(path)) {
@@ -106,26 +107,9 @@ void ClassificationTask::build_network() {
   spec.dropout = config_.model.dropout;
   network_ = models::create_model(spec);
 
-  if (!config_.model.weights.empty()) {
-    // Start from given weights (e.g. torchvision's): tensors whose shape differs, typically
-    // the classifier for another number of classes, keep their fresh initialisation.
-    const models::TensorFile file = models::load_safetensors(config_.model.weights);
-    const auto own = models::state_dict(*network_);
-    std::map<std::string, torch::Tensor> usable;
-    for (const auto& [name, tensor] : file.tensors) {
-      const auto it = own.find(name);
-      if (it == own.end()) {
-        log::warn("model.weights: ", name, " is not a parameter of ", spec.name, "; skipped");
-      } else if (it->second.sizes() != tensor.sizes()) {
-        log::warn("model.weights: ", name, " has shape ", tensor.sizes(), " but the model needs ", it->second.sizes(),
-                  "; keeping its initialisation");
-      } else {
-        usable.emplace(name, tensor);
-      }
-    }
-    models::load_state_dict(*network_, usable, /*strict=*/false);
-    log::info("loaded ", usable.size(), "/", own.size(), " tensors from ", config_.model.weights);
-  }
+  // Fine-tuning from given weights (e.g. torchvision's): everything must fit except the
+  // classifier, which is fresh when the file's is for another number of classes.
+  if (!config_.model.init_weights.empty()) models::load_init_weights(*network_, spec.name, config_.model.init_weights);
   network_->to(device_);
   if (compute_.channels_last) to_channels_last(*network_);
 }

@@ -12,8 +12,9 @@ struct ModelConfig {
   int width = 32;                    // simple_cnn base channel count
   double dropout = 0.0;              // before the classifier (simple_cnn); attention, residual and
                                      // embedding dropout (gpt)
-  std::string weights;               // optional safetensors with torchvision names to start from;
-                                     // tensors whose shape differs (e.g. fc) are skipped
+  std::string init_weights;          // optional safetensors in torchvision's layout to fine-tune from
+                                     // (models/init_weights.h): all tensors must fit except the
+                                     // classifier, replaced when num_classes differs
   // gpt (models/gpt.h): a window of `context` tokens predicts the next token at every position.
   std::int64_t context = 64;
   std::int64_t n_layer = 4;
@@ -28,7 +29,7 @@ struct ModelConfig {
     v.field("num_classes", num_classes);
     v.field("width", width);
     v.field("dropout", dropout);
-    v.field("weights", weights);
+    v.field("init_weights", init_weights);
     v.field("context", context);
     v.field("n_layer", n_layer);
     v.field("n_head", n_head);
