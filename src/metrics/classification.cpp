@@ -159,17 +159,37 @@ std::vector<ClassificationMetrics::PerClass> ClassificationMetrics::per_class() 
   return out;
 }
 
-double ClassificationMetrics::macro_f1() const {
+namespace {
+
+// Mean of one per-class field over all classes (macro) or weighted by support (weighted).
+template <class Field>
+double macro_average(const std::vector<ClassificationMetrics::PerClass>& rows, Field field) {
   double sum = 0.0;
-  for (const auto& row : per_class()) sum += row.f1;
-  return sum / static_cast<double>(class_names_.size());
+  for (const auto& row : rows) sum += row.*field;
+  return sum / static_cast<double>(rows.size());
 }
 
-double ClassificationMetrics::weighted_f1() const {
+template <class Field>
+double weighted_average(const std::vector<ClassificationMetrics::PerClass>& rows, Field field, std::int64_t count) {
   double sum = 0.0;
-  for (const auto& row : per_class()) sum += row.f1 * static_cast<double>(row.support);
-  return ratio(sum, static_cast<double>(count_));
+  for (const auto& row : rows) sum += row.*field * static_cast<double>(row.support);
+  return ratio(sum, static_cast<double>(count));
 }
+
+}  // namespace
+
+double ClassificationMetrics::macro_precision() const {
+  return macro_average(per_class(), &PerClass::precision);
+}
+double ClassificationMetrics::macro_recall() const { return macro_average(per_class(), &PerClass::recall); }
+double ClassificationMetrics::macro_f1() const { return macro_average(per_class(), &PerClass::f1); }
+double ClassificationMetrics::weighted_precision() const {
+  return weighted_average(per_class(), &PerClass::precision, count_);
+}
+double ClassificationMetrics::weighted_recall() const {
+  return weighted_average(per_class(), &PerClass::recall, count_);
+}
+double ClassificationMetrics::weighted_f1() const { return weighted_average(per_class(), &PerClass::f1, count_); }
 
 nlohmann::json ClassificationMetrics::to_json() const {
   nlohmann::json per_class_json = nlohmann::json::array();
@@ -186,7 +206,11 @@ nlohmann::json ClassificationMetrics::to_json() const {
           {"top_k", effective_top_k()},
           {"top_k_accuracy", top_k_accuracy()},
           {"loss", std::isfinite(loss) ? nlohmann::json(loss) : nlohmann::json(nullptr)},
+          {"macro_precision", macro_precision()},
+          {"macro_recall", macro_recall()},
           {"macro_f1", macro_f1()},
+          {"weighted_precision", weighted_precision()},
+          {"weighted_recall", weighted_recall()},
           {"weighted_f1", weighted_f1()},
           {"per_class", std::move(per_class_json)},
           {"classes", class_names_},

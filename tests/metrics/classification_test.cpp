@@ -82,6 +82,12 @@ TEST(ClassificationMetrics, WorkedExamplePerClassAndAverages) {
   }
   EXPECT_NEAR(m.macro_f1(), 38.0 / 63.0, kExact);
   EXPECT_NEAR(m.weighted_f1(), 0.6, kExact);
+  // macro P (2/3 + 1/2 + 2/3)/3 = 11/18; macro R (1/2 + 2/3 + 2/3)/3 = 11/18;
+  // weighted P (4*2/3 + 3*1/2 + 3*2/3)/10 = 37/60; weighted R (2 + 2 + 2)/10 = accuracy.
+  EXPECT_NEAR(m.macro_precision(), 11.0 / 18.0, kExact);
+  EXPECT_NEAR(m.macro_recall(), 11.0 / 18.0, kExact);
+  EXPECT_NEAR(m.weighted_precision(), 37.0 / 60.0, kExact);
+  EXPECT_NEAR(m.weighted_recall(), 0.6, kExact);
 }
 
 TEST(ClassificationMetrics, TopKIsCappedAtNumberOfClasses) {
@@ -207,6 +213,11 @@ TEST(ClassificationMetrics, ZeroDivisionGivesZero) {
   EXPECT_EQ(rows[2].support, 0);
   EXPECT_NEAR(m.macro_f1(), 0.8 / 3.0, kExact);
   EXPECT_NEAR(m.weighted_f1(), 1.6 / 3.0, kExact);
+  // macro P (2/3)/3, macro R 1/3; weighted P (2 * 2/3)/3, weighted R (2 * 1)/3.
+  EXPECT_NEAR(m.macro_precision(), 2.0 / 9.0, kExact);
+  EXPECT_NEAR(m.macro_recall(), 1.0 / 3.0, kExact);
+  EXPECT_NEAR(m.weighted_precision(), 4.0 / 9.0, kExact);
+  EXPECT_NEAR(m.weighted_recall(), 2.0 / 3.0, kExact);
 }
 
 TEST(ClassificationMetrics, EmptyAccumulatorIsAllZero) {
@@ -218,6 +229,8 @@ TEST(ClassificationMetrics, EmptyAccumulatorIsAllZero) {
   EXPECT_EQ(m.mean_loss(), 0.0);
   EXPECT_EQ(m.macro_f1(), 0.0);
   EXPECT_EQ(m.weighted_f1(), 0.0);
+  EXPECT_EQ(m.macro_precision(), 0.0);
+  EXPECT_EQ(m.weighted_recall(), 0.0);
   EXPECT_EQ(m.to_json()["count"], 0);
 }
 
@@ -273,6 +286,10 @@ TEST(ClassificationMetrics, ToJson) {
   EXPECT_NEAR(j["loss"].get<double>(), m.mean_loss(), kExact);
   EXPECT_NEAR(j["macro_f1"].get<double>(), 38.0 / 63.0, kExact);
   EXPECT_NEAR(j["weighted_f1"].get<double>(), 0.6, kExact);
+  EXPECT_NEAR(j["macro_precision"].get<double>(), 11.0 / 18.0, kExact);
+  EXPECT_NEAR(j["macro_recall"].get<double>(), 11.0 / 18.0, kExact);
+  EXPECT_NEAR(j["weighted_precision"].get<double>(), 37.0 / 60.0, kExact);
+  EXPECT_NEAR(j["weighted_recall"].get<double>(), 0.6, kExact);
   EXPECT_EQ(j["classes"], nlohmann::json({"cat", "dog", "bird"}));
   EXPECT_EQ(j["confusion"], nlohmann::json({{2, 1, 1}, {1, 2, 0}, {0, 1, 2}}));
   ASSERT_EQ(j["per_class"].size(), 3u);

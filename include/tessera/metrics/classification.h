@@ -1,15 +1,17 @@
 #pragma once
 // Classification metrics accumulated batch by batch: confusion matrix, top-1 / top-k accuracy and
 // mean cross-entropy, plus everything derived from the confusion matrix (per-class precision,
-// recall, F1; macro and weighted F1). Pure maths: no training loop, no I/O.
+// recall, F1; their macro and weighted averages). Pure maths: no training loop, no I/O.
 //
 // Conventions (chosen to match sklearn.metrics where it has an answer):
 //  - Every ratio whose denominator is zero is 0, like sklearn's zero_division=0: precision of a
 //    class never predicted, recall/F1 of a class with no support, accuracy and loss of an empty
 //    accumulator.
 //  - F1 = 2*tp / (2*tp + fp + fn), the formula sklearn uses (equal to 2PR/(P+R) when defined).
-//  - Macro F1 averages over all C classes given to the constructor, including classes with zero
-//    support (sklearn with labels=range(C)); weighted F1 weights each class by its support.
+//  - Macro averages (precision, recall, F1) run over all C classes given to the constructor,
+//    including classes with zero support (sklearn with labels=range(C)); weighted averages weight
+//    each class by its support (sklearn average="weighted"). Each average is taken over the
+//    per-class values, so macro F1 is not the F1 of macro precision and macro recall.
 //  - Ties in scores are broken by class index, lower index first, for both top-1 and top-k: the
 //    predicted class is the first maximum (as torch::argmax), and a sample is a top-k hit when its
 //    target is among the first k classes of the ordering (score descending, index ascending).
@@ -59,10 +61,15 @@ class ClassificationMetrics {
     std::int64_t support = 0;
   };
   std::vector<PerClass> per_class() const;
+  double macro_precision() const;
+  double macro_recall() const;
   double macro_f1() const;
+  double weighted_precision() const;
+  double weighted_recall() const;  // equals accuracy() up to rounding (sum of tp over count)
   double weighted_f1() const;
 
-  // {"count","accuracy","top_k","top_k_accuracy","loss","macro_f1","weighted_f1",
+  // {"count","accuracy","top_k","top_k_accuracy","loss","macro_precision","macro_recall","macro_f1",
+  //  "weighted_precision","weighted_recall","weighted_f1",
   //  "per_class":[{"name","precision","recall","f1","support"}...],"classes":[...],"confusion":[[...]]}
   // "top_k" is the effective k. A non-finite loss (a target scored -inf) is written as null.
   nlohmann::json to_json() const;
