@@ -13,6 +13,7 @@
 #include "tessera/run/checkpoint.h"
 #include "tessera/run/run_directory.h"
 #include "tessera/tasks/factory.h"
+#include "tessera/track/tracker.h"
 #include "tessera/train/epoch_totals.h"
 #include "tessera/train/grad_clip.h"
 #include "tessera/train/lr_schedule.h"
@@ -73,8 +74,8 @@ std::unique_ptr<tasks::Evaluation> evaluate_split(tasks::Task& task, tasks::Spli
 
 class Trainer {
  public:
-  Trainer(config::ExperimentConfig config, run::RunDirectory run, torch::Device device)
-      : config_(std::move(config)), run_(std::move(run)), device_(device) {}
+  Trainer(config::ExperimentConfig config, run::RunDirectory run, torch::Device device, track::RunTracker& tracker)
+      : config_(std::move(config)), run_(std::move(run)), device_(device), tracker_(tracker) {}
 
   TrainSummary run(bool resuming) {
     task_ = tasks::create_training_task(config_, device_);
@@ -117,6 +118,7 @@ class Trainer {
       progress_.finished = epoch == config_.train.epochs || early_stopped;
       save_epoch(epoch, improved);
       run_.append_metrics(record);
+      tracker_.epoch_finished(record);
       if (early_stopped) {
         log::info("early stopping: ", config_.train.monitor, " did not improve for ",
                   progress_.evals_without_improvement, " evaluations");
@@ -247,11 +249,25 @@ class Trainer {
   config::ExperimentConfig config_;
   run::RunDirectory run_;
   torch::Device device_;
+  track::RunTracker& tracker_;
   std::unique_ptr<tasks::Task> task_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::unique_ptr<LrSchedule> schedule_;
   run::TrainProgress progress_;
 };
+
+// The end-of-run numbers a tracker records beside the per-epoch ones.
+nlohmann::json summary_metrics(const TrainSummary& summary) {
+  nlohmann::json metrics = {{"best_epoch", summary.best_epoch}, {"total_train_seconds", summary.train_seconds}};
+  if (!std::isnan(summary.best_val_accuracy)) metrics["best_val_accuracy"] = summary.best_val_accuracy;
+  if (!std::isnan(summary.best_val_loss)) metrics["best_val_loss"] = summary.best_val_loss;
+  if (summary.test.is_object()) {
+    for (const auto& [key, value] : summary.test.items()) {
+      if (value.is_number()) metrics["test_" + key] = value;
+    }
+  }
+  return metrics;
+}
 
 }  // namespace
 
@@ -262,8 +278,18 @@ TrainSummary train(const TrainRequest& request) {
   log::add_file(run.log_path());
   apply_runtime(config.runtime);  // seeds before the model is built: same seed, same init
   const torch::Device device = resolve_device(config.runtime.device);
-  Trainer trainer(config, run, device);
-  TrainSummary summary = trainer.run(request.resume);
+  const auto tracker = track::tracker_for(config, run);
+  tracker->started(request.resume);
+  Trainer trainer(config, run, device, *tracker);
+  TrainSummary summary;
+  try {
+    summary = trainer.run(request.resume);
+  } catch (...) {
+    tracker->failed();
+    log::remove_file();
+    throw;
+  }
+  tracker->finished(summary_metrics(summary), summary.epochs_completed);
   log::remove_file();
   return summary;
 }

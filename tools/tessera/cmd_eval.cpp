@@ -2,6 +2,7 @@
 
 #include "commands.h"
 #include "tessera/eval/evaluator.h"
+#include "tessera/track/mlflow_tracker.h"
 
 namespace tessera::cli {
 
@@ -29,6 +30,9 @@ void add_eval_command(CLI::App& app) {
                     "Replay the forward pass of full batches as a CUDA graph (CUDA only; also eval.cuda_graphs)");
   command->callback([request] {
     const eval::EvalResult result = eval::evaluate(*request);
+    std::vector<std::filesystem::path> files{result.report_path};
+    files.insert(files.end(), result.artifact_paths.begin(), result.artifact_paths.end());
+    track::record_evaluation(request->run_dir, result.report, files);  // a run trained with runtime.mlflow_dir
     std::printf("%s\n", result.summary.c_str());
     std::printf("report: %s\n", result.report_path.c_str());
   });

@@ -21,6 +21,13 @@ struct RuntimeConfig {
   std::string memory_format = "auto";  // auto | contiguous | channels_last (4-D activations and weights)
   bool cudnn_benchmark = true;         // let cuDNN time its algorithms once per input shape
   bool tf32 = true;                    // TF32 tensor cores for fp32 matmuls and convolutions on CUDA
+  // Experiment tracking (track/mlflow_tracker.h): every run also written to an MLflow file store
+  // by Tessera itself (no Python at run time): params, tags, per-epoch metrics, status, artifacts,
+  // and `tessera eval`'s test metrics and reports. "" = off; relative paths resolve against the
+  // current directory, like output_dir. Browse with `MLFLOW_ALLOW_FILE_STORE=true mlflow ui
+  // --backend-store-uri ./mlruns`: mlflow 3.x refuses a file store without that variable.
+  std::string mlflow_dir;                   // e.g. mlruns
+  std::string mlflow_experiment = "tessera";  // found by name, created when absent
 
   template <class V>
   void visit(V& v) {
@@ -34,6 +41,8 @@ struct RuntimeConfig {
     v.field("memory_format", memory_format);
     v.field("cudnn_benchmark", cudnn_benchmark);
     v.field("tf32", tf32);
+    v.field("mlflow_dir", mlflow_dir);
+    v.field("mlflow_experiment", mlflow_experiment);
   }
   void validate(const SectionChecker& c) const {
     static const std::regex device_pattern("auto|cpu|cuda|cuda:[0-9]+");
@@ -45,6 +54,8 @@ struct RuntimeConfig {
     if (name.find('/') != std::string::npos) c.fail("name", "must not contain '/'");
     c.one_of("precision", precision, {"auto", "fp32", "bf16"});
     c.one_of("memory_format", memory_format, {"auto", "contiguous", "channels_last"});
+    if (mlflow_experiment.empty()) c.fail("mlflow_experiment", "must not be empty");
+    if (mlflow_experiment.find_first_of("\r\n") != std::string::npos) c.fail("mlflow_experiment", "must be one line");
   }
 };
 
