@@ -34,16 +34,11 @@ std::int64_t count_characters(const std::string& text) {
 
 }  // namespace
 
-std::vector<std::string> read_documents(const fs::path& file_or_folder) {
+std::vector<fs::path> list_text_files(const fs::path& folder) {
   std::error_code ec;
-  if (fs::is_regular_file(file_or_folder, ec)) {
-    std::vector<std::string> one{read_bytes(file_or_folder)};
-    if (one.front().empty()) throw UserError("text file " + file_or_folder.string() + " is empty");
-    return one;
-  }
-  if (!fs::is_directory(file_or_folder, ec)) throw UserError("text data not found: " + file_or_folder.string());
+  if (!fs::is_directory(folder, ec)) throw UserError("text data not found: " + folder.string());
   std::vector<fs::path> files;
-  for (auto it = fs::recursive_directory_iterator(file_or_folder, ec); !ec && it != fs::recursive_directory_iterator();
+  for (auto it = fs::recursive_directory_iterator(folder, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
     if (hidden(it->path())) {
       if (it->is_directory()) it.disable_recursion_pending();
@@ -51,8 +46,19 @@ std::vector<std::string> read_documents(const fs::path& file_or_folder) {
     }
     if (it->is_regular_file()) files.push_back(it->path());
   }
-  if (ec) throw UserError("cannot list text folder " + file_or_folder.string() + ": " + ec.message());
+  if (ec) throw UserError("cannot list text folder " + folder.string() + ": " + ec.message());
   std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::vector<std::string> read_documents(const fs::path& file_or_folder) {
+  std::error_code ec;
+  if (fs::is_regular_file(file_or_folder, ec)) {
+    std::vector<std::string> one{read_bytes(file_or_folder)};
+    if (one.front().empty()) throw UserError("text file " + file_or_folder.string() + " is empty");
+    return one;
+  }
+  const std::vector<fs::path> files = list_text_files(file_or_folder);
   std::vector<std::string> documents;
   for (const auto& file : files) {
     std::string bytes = read_bytes(file);

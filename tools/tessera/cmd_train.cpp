@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "tessera/core/config/experiment.h"
+#include "tessera/monitor/after_training.h"
 #include "tessera/train/trainer.h"
 
 namespace tessera::cli {
@@ -47,6 +48,7 @@ void add_train_command(CLI::App& app) {
     request.resume = resume->count() > 0;
     request.resume_dir = options->resume;
     const train::TrainSummary summary = train::train(request);
+    monitor::record_after_training(summary.run_dir);  // data_fingerprint.json, drift_reference.json
     std::printf("run directory: %s\n", summary.run_dir.c_str());
     if (request.config.is_language_model()) {
       if (!std::isnan(summary.best_val_loss)) {

@@ -17,6 +17,11 @@ namespace tessera::data {
 // unreadable or holds no text at all.
 std::vector<std::string> read_documents(const std::filesystem::path& file_or_folder);
 
+// The files read_documents reads from a folder, in its order: every regular file under it,
+// recursively, sorted by path, hidden ones (and hidden folders) skipped. UserError naming the
+// folder when it is missing or cannot be listed.
+std::vector<std::filesystem::path> list_text_files(const std::filesystem::path& folder);
+
 struct TokenStream {
   std::vector<std::int32_t> tokens;
   std::int64_t characters = 0;  // code points of the text the tokens encode (bits per character)

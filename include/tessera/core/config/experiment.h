@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tessera/core/config/data.h"
+#include "tessera/core/config/drift.h"
 #include "tessera/core/config/eval.h"
 #include "tessera/core/config/infer.h"
 #include "tessera/core/config/model.h"
@@ -25,6 +26,7 @@ struct ExperimentConfig {
   EvalConfig eval;
   InferConfig infer;
   TextConfig text;
+  DriftConfig drift;
 
   template <class V>
   void visit(V& v) {
@@ -36,6 +38,7 @@ struct ExperimentConfig {
     v.field("eval", eval);
     v.field("infer", infer);
     v.field("text", text);
+    v.field("drift", drift);
   }
   void validate(const SectionChecker&) const {}
 
