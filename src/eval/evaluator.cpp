@@ -13,7 +13,9 @@
 #include "tessera/eval/batch_timer.h"
 #include "tessera/eval/graphed_forward.h"
 #include "tessera/eval/language_model_eval.h"
+#include "tessera/eval/sample_reference.h"
 #include "tessera/metrics/latency.h"
+#include "tessera/report/run_report.h"
 #include "tessera/tasks/classification.h"
 
 namespace tessera::eval {
@@ -27,7 +29,9 @@ EvalResult evaluate(const EvalRequest& request) {
   const torch::Device device = resolve_device(request.device);
   auto task = tasks::ClassificationTask::from_run_directory(run, device, request.last_weights);
   if (request.batch_size > 0) task->mutable_config().eval.batch_size = request.batch_size;
-  task->set_dataset(tasks::Split::test, data::load_dataset(request.data, task->classes()));
+  // Kept beside the loader's copy: the report names samples (its mistakes) by dataset index.
+  const data::ClassificationDataset dataset = data::load_dataset(request.data, task->classes());
+  task->set_dataset(tasks::Split::test, dataset);
 
   // Inference mode: no autograd bookkeeping at all (cheaper than NoGradGuard).
   const c10::InferenceMode inference;
@@ -50,7 +54,7 @@ EvalResult evaluate(const EvalRequest& request) {
     if (batch->inputs.size(0) == 0) continue;
     const torch::Tensor outputs = forward(batch->inputs);
     timer.stop();
-    evaluation->update(outputs, batch->targets);
+    evaluation->update(outputs, *batch);  // with the rows' dataset indices
     bar.update(evaluation->count() + unreadable);
   }
   const std::vector<double> batch_ms = timer.milliseconds();  // waits for the device
@@ -74,8 +78,20 @@ EvalResult evaluate(const EvalRequest& request) {
   report["latency_clock"] = timer.clock();  // "gpu": stream time per batch; "wall": host time
   report["batch_latency_ms"] = metrics::to_json(metrics::summarize_latencies(batch_ms));
   report["item_latency_ms"] = metrics::to_json(metrics::summarize_latencies(item_ms));
+  report["data"] = data_summary(dataset);
+  add_mistake_references(report, dataset);
 
   const std::filesystem::path out_dir = request.output_dir.empty() ? run.path() : request.output_dir;
+
+  // ---- REPORT MODULE HOOK: the finished report, the dataset it was measured on, out_dir -------
+  // `report` is complete here apart from what the report module derives from `dataset` (the
+  // mistakes' thumbnails; the eval loader's options are task->loader_options(tasks::Split::test)).
+  // report.json is written from `report` just below, so anything added here lands in it too;
+  // report.html belongs in out_dir beside it (the run's own files are under run.path()).
+  // ---------------------------------------------------------------------------------------------
+  tessera::report::add_thumbnails_and_write_html(report, dataset, task->loader_options(tasks::Split::test),
+                                                out_dir / "report.html", run.path());
+
   EvalResult result{report, out_dir / "report.json", {}, "accuracy: " + fixed(evaluation->value("accuracy"))};
   write_file_atomic(result.report_path, report.dump(2) + "\n");
   for (const auto& [name, content] : evaluation->artifacts()) {

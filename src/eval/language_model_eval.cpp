@@ -12,6 +12,7 @@
 #include "tessera/core/logging.h"
 #include "tessera/core/progress.h"
 #include "tessera/eval/graphed_forward.h"
+#include "tessera/report/run_report.h"
 
 namespace tessera::eval {
 
@@ -87,6 +88,8 @@ EvalResult evaluate_language_model(const EvalRequest& request) {
   const std::filesystem::path out_dir = request.output_dir.empty() ? run.path() : request.output_dir;
   EvalResult result{report, out_dir / "report.json", {}, {}};
   write_file_atomic(result.report_path, report.dump(2) + "\n");
+  result.artifact_paths.push_back(out_dir / "report.html");
+  report::write_report_html(result.artifact_paths.back(), report, run.path());
   const auto number = [&](const char* key) { return report.value(key, std::numeric_limits<double>::quiet_NaN()); };
   result.summary = "loss " + fixed(number("loss")) + " nats/token, perplexity " + fixed(number("perplexity"), 3) +
                    ", " + fixed(number("bits_per_character"), 3) + " bits/character over " +

@@ -8,27 +8,10 @@
 #include "tessera/models/init_weights.h"
 #include "tessera/models/registry.h"
 #include "tessera/models/safetensors.h"
+#include "tessera/tasks/classification_evaluation.h"
 
 namespace tessera::tasks {
 namespace {
-
-class ClassificationEvaluation final : public Evaluation {
- public:
-  ClassificationEvaluation(std::vector<std::string> classes, int top_k) : metrics_(std::move(classes), top_k) {}
-  void update(const torch::Tensor& outputs, const torch::Tensor& targets) override { metrics_.update(outputs, targets); }
-  std::int64_t count() const override { return metrics_.count(); }
-  double value(const std::string& name) const override {
-    if (name == "loss") return metrics_.mean_loss();
-    if (name == "accuracy") return metrics_.accuracy();
-    if (name == "top_k_accuracy") return metrics_.top_k_accuracy();
-    return std::numeric_limits<double>::quiet_NaN();
-  }
-  nlohmann::json report() const override { return metrics_.to_json(); }
-  std::map<std::string, std::string> artifacts() const override { return {{"confusion.csv", metrics_.confusion_csv()}}; }
-
- private:
-  metrics::ClassificationMetrics metrics_;
-};
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -63,6 +46,7 @@ std::unique_ptr<ClassificationTask> ClassificationTask::for_training(const confi
     throw UserError(config.data.train + ": found " + std::to_string(train.classes.size()) +
                     " class(es); classification needs at least 2");
   }
+  resolve_positive_class(train.classes, config.eval);  // an unknown eval.positive_class fails now, not after epoch 1
   std::unique_ptr<ClassificationTask> task(new ClassificationTask(config, train.classes, device));
   task->compute_class_weights(train);
   task->set_dataset(Split::train, std::move(train));
@@ -207,6 +191,7 @@ std::optional<TaskBatch> ClassificationTask::next_batch(Split split) {
   out.failures = std::move(batch->failures);
   out.inputs = to_inputs(*batch, loader.options());
   out.targets = uploader_.upload(batch->labels);
+  out.indices = torch::tensor(std::vector<std::int64_t>(batch->indices.begin(), batch->indices.end()), torch::kLong);
   return out;
 }
 
@@ -234,7 +219,7 @@ torch::Tensor ClassificationTask::to_inputs(const data::Batch& batch, const data
 }
 
 std::unique_ptr<Evaluation> ClassificationTask::new_evaluation() const {
-  return std::make_unique<ClassificationEvaluation>(classes_, config_.eval.top_k);
+  return std::make_unique<ClassificationEvaluation>(classes_, config_.eval);
 }
 
 void ClassificationTask::write_to_run(const run::RunDirectory& run) const { run.write_labels(classes_); }

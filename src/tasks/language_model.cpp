@@ -18,7 +18,8 @@ constexpr std::int64_t kIgnore = -1;  // targets that are not scored
 // Mean NLL per scored token, perplexity, next-token accuracy.
 class LanguageModelEvaluation final : public Evaluation {
  public:
-  void update(const torch::Tensor& outputs, const torch::Tensor& targets) override {
+  using Evaluation::update;
+  void update(const torch::Tensor& outputs, const torch::Tensor& targets, const torch::Tensor& /*indices*/) override {
     const torch::Tensor logits = outputs.reshape({-1, outputs.size(-1)}).to(torch::kFloat32);
     const torch::Tensor flat = targets.reshape({-1});
     const torch::Tensor scored = flat.ne(kIgnore);
@@ -37,8 +38,9 @@ class LanguageModelEvaluation final : public Evaluation {
     return std::numeric_limits<double>::quiet_NaN();
   }
   nlohmann::json report() const override {
-    return {{"loss", value("loss")},
-            {"perplexity", value("perplexity")},
+    return {{"task", "language_model"},
+            {"loss", value("loss")},
+            {"perplexity", value("perplexity")},  // exp(loss)
             {"bits_per_token", value("loss") / std::log(2.0)},
             {"accuracy", value("accuracy")},
             {"tokens", tokens_},

@@ -82,6 +82,7 @@ TEST(LanguageModelEval, OneWindowEqualsOneDirectForward) {
   EXPECT_NEAR(report["nll_sum"].get<double>(), full_forward, 1e-4 * full_forward);
   EXPECT_NEAR(report["loss"].get<double>(), full_forward / 11.0, 1e-5);
   EXPECT_NEAR(report["perplexity"].get<double>(), std::exp(report["loss"].get<double>()), 1e-9);
+  EXPECT_EQ(report["task"], "language_model");  // report.html picks its page by this key
   EXPECT_DOUBLE_EQ(report["bits_per_character"].get<double>(),
                    report["nll_sum"].get<double>() / (std::log(2.0) * 12.0));
   EXPECT_EQ(report["characters"], 12);

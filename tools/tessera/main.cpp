@@ -16,12 +16,15 @@ int main(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "Show the help of every subcommand");
   tessera::cli::add_train_command(app);
   tessera::cli::add_eval_command(app);
+  tessera::cli::add_compare_command(app);
+  tessera::cli::add_report_command(app);
   tessera::cli::add_infer_command(app);
   tessera::cli::add_generate_command(app);
   tessera::cli::add_next_command(app);
   tessera::cli::add_prepare_command(app);
   tessera::cli::add_inspect_command(app);
   tessera::cli::add_version_command(app);
+  tessera::cli::add_drift_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

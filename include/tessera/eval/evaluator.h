@@ -1,6 +1,8 @@
 #pragma once
 // `tessera eval`: a trained run over a labelled dataset, without autograd, in large batches.
-// Writes report.json (metrics, throughput, batch and per-image latency percentiles) and confusion.csv.
+// Writes report.json (metrics, calibration, two-class curves and operating points, the most
+// confident mistakes, throughput, batch and per-image latency percentiles; the keys are listed in
+// tasks/classification_evaluation.h and below) and confusion.csv.
 // On a GPU: decode threads, side-stream uploads, the fused preprocessing kernel, bf16 autocast
 // and optionally CUDA graphs, with nothing waiting for the device until the end.
 // A language-model run (model.name gpt) is evaluated on text instead: eval/language_model_eval.h.

@@ -24,6 +24,8 @@ const char* split_name(Split split);
 struct TaskBatch {
   torch::Tensor inputs;                 // on the task's device, in the task's memory format (channels_last)
   torch::Tensor targets;                // on the task's device
+  torch::Tensor indices;                // int64 [B] on the CPU: each row's dataset index (classification);
+                                        // undefined where rows are not dataset samples (language model windows)
   std::vector<data::Failure> failures;  // samples skipped because they could not be read
 };
 
@@ -31,7 +33,11 @@ struct TaskBatch {
 class Evaluation {
  public:
   virtual ~Evaluation() = default;
-  virtual void update(const torch::Tensor& outputs, const torch::Tensor& targets) = 0;
+  // `indices` (int64 [B], any device, or undefined): the rows' dataset indices, which let the
+  // report name individual samples (its mistakes); without them the report lists none.
+  virtual void update(const torch::Tensor& outputs, const torch::Tensor& targets, const torch::Tensor& indices) = 0;
+  void update(const torch::Tensor& outputs, const torch::Tensor& targets) { update(outputs, targets, torch::Tensor()); }
+  void update(const torch::Tensor& outputs, const TaskBatch& batch) { update(outputs, batch.targets, batch.indices); }
   virtual std::int64_t count() const = 0;
   // "loss" always; "accuracy" for classification. NaN when the task has no such number.
   virtual double value(const std::string& name) const = 0;
