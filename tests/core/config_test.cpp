@@ -183,3 +183,25 @@ TEST(Config, BadConfigsFailWithTheirExpectedMessage) {
 
 }  // namespace
 }  // namespace tessera::config
+
+namespace tessera::config {
+namespace {
+
+TEST(Config, RenamedKeysStillReadAndAreWrittenUnderTheirNewName) {
+  // Run directories made before model.weights became model.init_weights keep opening.
+  const ExperimentConfig old = parse_config("model: {weights: start.safetensors}\n", "old.yaml");
+  EXPECT_EQ(old.model.init_weights, "start.safetensors");
+  const std::string yaml = to_yaml(old);
+  EXPECT_NE(yaml.find("init_weights: start.safetensors"), std::string::npos) << yaml;
+  EXPECT_EQ(yaml.find(" weights:"), std::string::npos) << yaml;
+  try {
+    parse_config("model: {weights: a.safetensors, init_weights: b.safetensors}\n", "both.yaml");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("model.weights: is the old name of init_weights"), std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace tessera::config

@@ -14,13 +14,6 @@ namespace tessera::e2e {
 namespace fs = std::filesystem;
 namespace {
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // execv of the CLI with stdout/stderr redirected; returns in the child only on failure.
 [[noreturn]] void exec_tessera(const std::vector<std::string>& args, const fs::path& out, const fs::path& err,
                                const fs::path& cwd) {
@@ -40,6 +33,13 @@ std::string slurp(const fs::path& path) {
 }
 
 }  // namespace
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 fs::path work_dir() {
   const fs::path dir = TESSERA_E2E_WORK_DIR;
@@ -67,8 +67,8 @@ CommandResult run_tessera(const std::vector<std::string>& args, const fs::path& 
   ::waitpid(pid, &status, 0);
   CommandResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = slurp(out);
-  result.err = slurp(err);
+  result.out = read_text(out);
+  result.err = read_text(err);
   fs::remove(out);
   fs::remove(err);
   return result;

@@ -14,6 +14,9 @@ struct CommandResult {
   std::string err;  // stderr
 };
 
+// The whole file as text ("" when it cannot be read: the test's own checks then fail on it).
+std::string read_text(const std::filesystem::path& path);
+
 // Runs `tessera args...` from `cwd` (default: the e2e work dir) and waits for it.
 CommandResult run_tessera(const std::vector<std::string>& args, const std::filesystem::path& cwd = {});
 

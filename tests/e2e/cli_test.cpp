@@ -19,13 +19,15 @@ int count_lines(const std::string& text) {
 TEST(Cli, HelpListsEverySubcommand) {
   const auto result = run_tessera({"--help"});
   EXPECT_EQ(result.exit_code, 0);
-  for (const char* command : {"train", "eval", "infer", "prepare", "inspect", "version"}) {
+  for (const char* command : {"train", "eval", "infer", "generate", "next", "report", "compare", "drift", "prepare",
+                              "inspect", "version"}) {
     EXPECT_NE(result.out.find(command), std::string::npos) << command;
   }
 }
 
 TEST(Cli, EverySubcommandHasHelp) {
-  for (const char* command : {"train", "eval", "infer", "prepare", "inspect", "version"}) {
+  for (const char* command : {"train", "eval", "infer", "generate", "next", "report", "compare", "drift", "prepare",
+                              "inspect", "version"}) {
     const auto result = run_tessera({command, "--help"});
     EXPECT_EQ(result.exit_code, 0) << command;
     EXPECT_NE(result.out.find("Usage"), std::string::npos) << command;

@@ -29,13 +29,6 @@ std::set<std::string> listing(const fs::path& root, const std::string& ext) {
   return names;
 }
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 TEST(DicomDigits, PrepareAndTrainOneEpoch) {
   const CommandResult version = run_tessera({"version"});
   const auto at = version.out.find("DCMTK:");
@@ -50,7 +43,7 @@ TEST(DicomDigits, PrepareAndTrainOneEpoch) {
   EXPECT_EQ(prepared.out, "data/dicom-digits: 4000 train, 500 val, 500 test images\n");
   const fs::path data = dir / "data" / "dicom-digits";
   EXPECT_EQ(listing(data, ".dcm"), listing(png, ".png")) << "same cells in the same splits";
-  const std::string source = slurp(data / "SOURCE.txt");
+  const std::string source = read_text(data / "SOURCE.txt");
   for (const char* line : {"transfer syntax: jpeg_lossless ", "photometric: MONOCHROME1 ", "rescale slope: 0.5 "})
     EXPECT_NE(source.find(line), std::string::npos) << line << " in:\n" << source;
 
@@ -74,7 +67,7 @@ TEST(DicomDigits, PrepareAndTrainOneEpoch) {
   EXPECT_NE(inferred.out.find("(160 images)"), std::string::npos) << inferred.out;  // 20 x 8, -1 gap, +1 duplicate
   EXPECT_NE(inferred.err.find("gap of 5 mm between dicom sample #"), std::string::npos) << inferred.err;
   EXPECT_NE(inferred.err.find("duplicate slice position -95 mm"), std::string::npos) << inferred.err;
-  std::istringstream slices(slurp(dir / "series.csv"));
+  std::istringstream slices(read_text(dir / "series.csv"));
   std::string line;
   std::getline(slices, line);
   std::map<std::string, std::vector<double>> positions;  // series -> position_mm in row order
@@ -91,7 +84,7 @@ TEST(DicomDigits, PrepareAndTrainOneEpoch) {
     EXPECT_DOUBLE_EQ(z.front(), -100.0) << series;
   }
   // One answer per series; labels.csv gives the truth in folder order (= the series numbering).
-  std::istringstream truth(slurp(data / "series" / "labels.csv")), answers(slurp(dir / "series.series.csv"));
+  std::istringstream truth(read_text(data / "series" / "labels.csv")), answers(read_text(dir / "series.series.csv"));
   std::getline(truth, line);
   std::getline(answers, line);
   EXPECT_EQ(line.rfind("series,slices,unreadable,spacing_mm,aggregate,label,", 0), 0u) << line;

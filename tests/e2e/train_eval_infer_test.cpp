@@ -12,13 +12,6 @@ namespace tessera::e2e {
 namespace {
 namespace fs = std::filesystem;
 
-std::string read(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -32,8 +25,8 @@ TEST(TrainEvalInfer, TrainingWritesACompleteRunDirectory) {
                            "metrics.jsonl", "train.log", "test_metrics.json"}) {
     EXPECT_TRUE(fs::exists(run / file)) << file;
   }
-  EXPECT_EQ(read(run / "labels.txt"), "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n");
-  const auto epochs = lines(read(run / "metrics.jsonl"));
+  EXPECT_EQ(read_text(run / "labels.txt"), "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n");
+  const auto epochs = lines(read_text(run / "metrics.jsonl"));
   ASSERT_EQ(epochs.size(), 2u);
   const auto last = nlohmann::json::parse(epochs.back());
   EXPECT_EQ(last["epoch"], 2);
@@ -51,16 +44,16 @@ TEST(TrainEvalInfer, EvalReportsMetricsThroughputAndConfusion) {
   const auto result = run_tessera({"eval", run.string(), "--data", (digits_dir() / "test").string(), "--device", "cpu",
                                    "--output", out.string()});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  const auto report = nlohmann::json::parse(read(out / "report.json"));
+  const auto report = nlohmann::json::parse(read_text(out / "report.json"));
   EXPECT_EQ(report["count"], 500);
   // The same weights on the same split as training's own test pass: the same accuracy.
-  const auto trained = nlohmann::json::parse(read(run / "test_metrics.json"));
+  const auto trained = nlohmann::json::parse(read_text(run / "test_metrics.json"));
   EXPECT_DOUBLE_EQ(report["accuracy"].get<double>(), trained["accuracy"].get<double>());
   EXPECT_GE(report["top_k_accuracy"].get<double>(), report["accuracy"].get<double>());
   EXPECT_EQ(report["per_class"].size(), 10u);
   EXPECT_GT(report["throughput"]["images_per_second"].get<double>(), 0.0);
   EXPECT_GT(report["batch_latency_ms"]["p50_ms"].get<double>(), 0.0);
-  const auto confusion = lines(read(out / "confusion.csv"));
+  const auto confusion = lines(read_text(out / "confusion.csv"));
   ASSERT_EQ(confusion.size(), 11u);
   EXPECT_EQ(confusion[0], ",pred_0,pred_1,pred_2,pred_3,pred_4,pred_5,pred_6,pred_7,pred_8,pred_9");
   EXPECT_NE(result.out.find("accuracy:"), std::string::npos);
@@ -85,7 +78,7 @@ TEST(TrainEvalInfer, InferPredictsInSortedOrderAndReportsUnreadableFiles) {
                                    csv.string(), "--device", "cpu"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.err.find("broken.png"), std::string::npos) << "unreadable files are reported on stderr";
-  const auto rows = lines(read(csv));
+  const auto rows = lines(read_text(csv));
   ASSERT_EQ(rows.size(), 7u);  // header + 5 digits + the broken file
   EXPECT_EQ(rows[0], "path,label,confidence,top1,top1_prob,top2,top2_prob,top3,top3_prob,error");
   std::vector<std::string> paths;
@@ -99,7 +92,7 @@ TEST(TrainEvalInfer, InferPredictsInSortedOrderAndReportsUnreadableFiles) {
     }
   }
   EXPECT_TRUE(std::is_sorted(paths.begin(), paths.end()));
-  EXPECT_GE(sevens_predicted, 4) << read(csv);
+  EXPECT_GE(sevens_predicted, 4) << read_text(csv);
 }
 
 TEST(TrainEvalInfer, InferFailsWhenEveryFileIsUnreadable) {

@@ -30,6 +30,7 @@ struct ModelConfig {
     v.field("width", width);
     v.field("dropout", dropout);
     v.field("init_weights", init_weights);
+    v.renamed("weights", "init_weights", init_weights);  // older run directories say `weights`
     v.field("context", context);
     v.field("n_layer", n_layer);
     v.field("n_head", n_head);

@@ -126,6 +126,18 @@ class SectionReader : public SectionChecker {
     }
   }
 
+  // A key an earlier version called `old_key`: still read into `value`, so run directories made
+  // then keep opening; giving both names is an error.
+  template <class T>
+  void renamed(const std::string& old_key, const std::string& new_key, T& value) {
+    seen_.insert(old_key);
+    const YAML::Node child = node_[old_key];
+    if (!child.IsDefined() || child.IsNull()) return;
+    if (node_[new_key].IsDefined()) fail_at(child, old_key, "is the old name of " + new_key + "; give only " + new_key);
+    const std::string expected = detail::convert(child, value);
+    if (!expected.empty()) fail_at(child, old_key, "expected " + expected + ", got '" + describe(child) + "'");
+  }
+
   // Rejects keys that no `field` call asked for.
   void reject_unknown_keys() const;
 
@@ -159,6 +171,9 @@ class SectionWriter {
       detail::emit(out_, value);
     }
   }
+  // Old names are read, never written: the resolved config uses the current ones.
+  template <class T>
+  void renamed(const std::string&, const std::string&, const T&) {}
 
  private:
   YAML::Emitter& out_;
