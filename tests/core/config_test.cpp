@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "tessera/core/atomic_file.h"
+#include "core/config_error.h"
 #include "tessera/core/config/experiment.h"
 
 namespace tessera::config {
@@ -11,14 +12,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string error_of(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
-  try {
-    parse_config(yaml, "test.yaml", overrides);
-  } catch (const ConfigError& error) {
-    return error.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 TEST(Config, DefaultsWhenEmpty) {
   const ExperimentConfig config = parse_config("", "empty.yaml");

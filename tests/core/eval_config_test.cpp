@@ -1,19 +1,13 @@
 // The eval section's report settings: defaults, reading, validation messages, round trip.
 #include <gtest/gtest.h>
 
+#include "core/config_error.h"
 #include "tessera/core/config/experiment.h"
 
 namespace tessera::config {
 namespace {
 
-std::string error_of(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
-  try {
-    parse_config(yaml, "test.yaml", overrides);
-  } catch (const ConfigError& error) {
-    return error.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 TEST(EvalConfig, ReportDefaults) {
   const auto eval = parse_config("", "empty.yaml").eval;

@@ -149,7 +149,7 @@ TEST(MlflowClient, AResumedRunContinuesTheSameMlflowRunWithoutGapsOrRepeats) {
   }
   {
     const auto dump = mlflow_read(dir / "mlruns", "unit");
-  const auto& got = only_run(dump);
+    const auto& got = only_run(dump);
     EXPECT_EQ(got["status"], "RUNNING");
     EXPECT_EQ(steps_of(got, "val_accuracy"), (std::vector<std::int64_t>{1, 2}));
   }
