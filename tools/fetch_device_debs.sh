@@ -100,6 +100,15 @@ if [[ ! -d "$DEBS_DIR/digits-jpeg/train" ]]; then
   fi
 fi
 
+# The prepared English corpus (build/tessera prepare corpus-en: Debian's fortunes, 2.6 MB) for the
+# GPU language-model check, the same text the CPU baseline in bench/RESULTS.md (h) trained on.
+CORPUS_SRC=${CORPUS_SRC:-$ROOT/data/corpus-en/fortunes.txt}
+if [[ -f "$CORPUS_SRC" ]]; then
+  mkdir -p "$DEBS_DIR/corpus-en" && cp "$CORPUS_SRC" "$DEBS_DIR/corpus-en/fortunes.txt"
+else
+  echo "note: $CORPUS_SRC not prepared (build/tessera prepare corpus-en), so the GPU check skips the language model"
+fi
+
 echo "==> $DEBS_DIR"
 (cd "$DEBS_DIR" && for f in *.deb; do printf '  %-52s %8s bytes\n' "$f" "$(stat -c %s "$f")"; done)
 echo "  total: $(du -ch "$DEBS_DIR"/*.deb | tail -1 | cut -f1) in $(find "$DEBS_DIR" -name '*.deb' | wc -l) files"
