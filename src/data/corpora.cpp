@@ -11,6 +11,7 @@
 #include "tessera/core/logging.h"
 #include "tessera/text/normalize.h"
 #include "tessera/text/utf8.h"
+#include "tessera/core/remove_tree.h"
 
 namespace tessera::data {
 namespace fs = std::filesystem;
@@ -62,17 +63,17 @@ void publish(const fs::path& out, const std::string& text_name, const std::strin
   tmp += ".tmp";
   old += ".old";
   try {
-    fs::remove_all(tmp);
-    if (!fs::exists(out)) fs::remove_all(old);  // leftovers of a run interrupted between the renames
+    tessera::remove_tree(tmp);
+    if (!fs::exists(out)) tessera::remove_tree(old);  // leftovers of a run interrupted between the renames
     fs::create_directories(tmp);
     write_file_atomic(tmp / text_name, text);
     write_file_atomic(tmp / "SOURCE.txt", source);
     if (fs::exists(out)) {
-      fs::remove_all(old);
+      tessera::remove_tree(old);
       fs::rename(out, old);
     }
     fs::rename(tmp, out);
-    fs::remove_all(old);
+    tessera::remove_tree(old);
   } catch (const fs::filesystem_error& e) {
     throw UserError("cannot write the corpus " + out.string() + ": " + e.what());
   }

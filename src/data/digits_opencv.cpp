@@ -21,6 +21,7 @@
 #include "tessera/core/logging.h"
 #include "tessera/data/loader.h"
 #include "digits_slicing.h"
+#include "tessera/core/remove_tree.h"
 
 namespace tessera::data {
 namespace fs = std::filesystem;
@@ -61,7 +62,7 @@ struct TempDir {
   }
   ~TempDir() {
     std::error_code ec;
-    fs::remove_all(path, ec);
+    tessera::remove_tree(path, ec);
   }
 };
 
@@ -160,8 +161,8 @@ PreparedCounts write_digits(const cv::Mat& sheet, const fs::path& sheet_path, co
   fs::path tmp = out, old = out;
   tmp += ".tmp";
   old += ".old";
-  fs::remove_all(tmp);
-  if (!fs::exists(out)) fs::remove_all(old);  // leftovers of a run interrupted between the renames
+  tessera::remove_tree(tmp);
+  if (!fs::exists(out)) tessera::remove_tree(old);  // leftovers of a run interrupted between the renames
 
   const char* split_names[3] = {"train", "val", "test"};
   const int per_split[3] = {split.train_per_class, split.val_per_class, split.test_per_class};
@@ -200,11 +201,11 @@ PreparedCounts write_digits(const cv::Mat& sheet, const fs::path& sheet_path, co
   write_file_atomic(tmp / "SOURCE.txt", source.str());
 
   if (fs::exists(out)) {
-    fs::remove_all(old);
+    tessera::remove_tree(old);
     fs::rename(out, old);
   }
   fs::rename(tmp, out);
-  fs::remove_all(old);
+  tessera::remove_tree(old);
   return {counts[0], counts[1], counts[2]};
 }
 

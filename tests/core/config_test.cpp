@@ -6,6 +6,7 @@
 #include "tessera/core/atomic_file.h"
 #include "core/config_error.h"
 #include "tessera/core/config/experiment.h"
+#include "tessera/core/remove_tree.h"
 
 namespace tessera::config {
 namespace {
@@ -81,7 +82,7 @@ TEST(Config, LoadConfigNamesRunAfterFileAndReportsMissingFile) {
   } catch (const ConfigError& error) {
     EXPECT_EQ(std::string(error.what()), "config file not found: " + (dir / "missing.yaml").string());
   }
-  fs::remove_all(dir);
+  tessera::remove_tree(dir);
 }
 
 TEST(Config, DicomWindowDefaultsToTheFilesOwn) {

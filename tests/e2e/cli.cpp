@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include "tessera/core/remove_tree.h"
 
 namespace tessera::e2e {
 namespace fs = std::filesystem;
@@ -51,7 +52,7 @@ fs::path fresh_dir(const std::string& name) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   const std::string test = info ? std::string(info->test_suite_name()) + "." + info->name() : "test";
   const fs::path dir = work_dir() / "runs" / (test + "." + name);
-  fs::remove_all(dir);
+  tessera::remove_tree(dir);
   fs::create_directories(dir);
   return dir;
 }
@@ -110,7 +111,7 @@ fs::path trained_quick_run() {
   const fs::path root = work_dir() / "quick-run";
   const fs::path run = root / "quick";
   once_across_processes("quick-run", run / "test_metrics.json", [&]() -> std::string {
-    fs::remove_all(root);
+    tessera::remove_tree(root);
     fs::create_directories(root);
     std::ofstream(root / "quick.yaml") << quick_digits_config(root);
     const CommandResult trained = run_tessera({"train", (root / "quick.yaml").string()});

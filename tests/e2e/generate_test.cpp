@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "e2e/cli.h"
+#include "tessera/core/remove_tree.h"
 
 namespace tessera::e2e {
 namespace {
@@ -39,7 +40,7 @@ fs::path trained_lm_run() {
   ::flock(lock, LOCK_EX);
   std::string error;
   if (!fs::exists(run / "weights.safetensors")) {
-    fs::remove_all(root);
+    tessera::remove_tree(root);
     fs::create_directories(root);
     std::ofstream(root / "corpus.txt") << small_corpus();
     std::ofstream(root / "lm.yaml")

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "tessera/infer/series.h"
+#include "tessera/core/remove_tree.h"
 
 namespace fs = std::filesystem;
 using namespace tessera::infer;
@@ -25,7 +26,7 @@ TEST(FindSeries, FoldersOfSlicesAtDistinctPositionsOnly) {
     GTEST_SKIP() << "needs Debian's python3-nibabel and python3-pydicom test files";
   }
   const fs::path dir = fs::temp_directory_path() / ("tessera_find_series_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
+  tessera::remove_tree(dir);
   fs::create_directories(dir / "mr");
   fs::create_directories(dir / "copies");
   fs::create_directories(dir / "lone");
@@ -41,7 +42,7 @@ TEST(FindSeries, FoldersOfSlicesAtDistinctPositionsOnly) {
     dataset.samples.push_back({dir / path, -1});
   }
   const auto series = find_series(dataset, [](std::size_t i) { return "sample " + std::to_string(i); });
-  fs::remove_all(dir);
+  tessera::remove_tree(dir);
 
   ASSERT_EQ(series.size(), 1u);
   EXPECT_EQ(series[0].folder, dir / "mr");

@@ -19,6 +19,7 @@
 #include "tessera/core/error.h"
 #include "tessera/io/dicom.h"
 #include "tessera/ops/dicom_intensity.h"
+#include "tessera/core/remove_tree.h"
 
 namespace fs = std::filesystem;
 using tessera::DecodeError;
@@ -54,7 +55,7 @@ class DicomTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("tessera_dicom_test_" + std::to_string(::getpid()));
     fs::create_directories(dir_);
   }
-  static void TearDownTestSuite() { std::error_code ec; fs::remove_all(dir_, ec); }
+  static void TearDownTestSuite() { std::error_code ec; tessera::remove_tree(dir_, ec); }
   void SetUp() override {
     if (!available_) GTEST_SKIP() << "needs Debian's python3-pydicom, python3-numpy (/usr/bin/python3) and the dcmtk tools";
   }

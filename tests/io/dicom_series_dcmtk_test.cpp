@@ -16,6 +16,7 @@
 #include "tessera/core/error.h"
 #include "tessera/io/dicom.h"
 #include "tessera/io/dicom_series.h"
+#include "tessera/core/remove_tree.h"
 
 namespace fs = std::filesystem;
 using namespace tessera::io;
@@ -35,7 +36,7 @@ class DicomSeriesTest : public ::testing::Test {
     }
     dir_ = fs::temp_directory_path() / ("tessera_series_" + std::to_string(::getpid()) + "_" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    tessera::remove_tree(dir_);
     fs::create_directories(dir_);
     // "a" holds the upper slice and "b" the lower one: file order is the reverse of position order.
     fs::copy_file(kNibabel / "1.dcm", dir_ / "a.dcm");
@@ -43,7 +44,7 @@ class DicomSeriesTest : public ::testing::Test {
   }
   void TearDown() override {
     std::error_code ec;
-    if (!dir_.empty()) fs::remove_all(dir_, ec);
+    if (!dir_.empty()) tessera::remove_tree(dir_, ec);
   }
   // A copy of 0.dcm moved to z (ImagePositionPatient keeps x and y).
   void add_slice(const std::string& name, const std::string& z) {

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "tessera/core/error.h"
+#include "tessera/core/remove_tree.h"
 
 namespace tessera::io {
 namespace {
@@ -27,7 +28,7 @@ class ImageIoTest : public ::testing::Test {
            ("tessera_image_test_" + std::to_string(::getpid()) + "_" + info->name());
     fs::create_directories(dir_);
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override { tessera::remove_tree(dir_); }
 
   fs::path write_with_opencv(const std::string& name, const cv::Mat& mat) {
     const fs::path path = dir_ / name;

@@ -4,11 +4,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "tessera/core/remove_tree.h"
 
 namespace tessera::testing {
 
@@ -20,12 +23,14 @@ class TempDir {
     std::string name = "tessera-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
     if (info) name += std::string("-") + info->name();
     path_ = std::filesystem::temp_directory_path() / name;
-    std::filesystem::remove_all(path_);
+    tessera::remove_tree(path_);
     std::filesystem::create_directories(path_);
   }
+  // TESSERA_KEEP_TEST_DIRS=1 keeps the folder, to look at what a failing test wrote.
   ~TempDir() {
+    if (const char* keep = std::getenv("TESSERA_KEEP_TEST_DIRS"); keep && *keep && std::string(keep) != "0") return;
     std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
+    tessera::remove_tree(path_, ec);
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
