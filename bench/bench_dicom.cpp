@@ -1,44 +1,35 @@
 // (g) DICOM decode to float modality values (mask, sign-extend, rescale), files/s. The peer is
 // bench/dicom_pydicom.py (pydicom dcmread + apply_modality_lut), run on the same files.
 //
-//   bench_dicom FILE [--copies 400] [--threads 1] [--processes 0] [--rounds 3]
+//   bench_dicom FILE [--copies 400] [--threads 1] [--rounds 3]
 //
 // Decodes FILE `copies` times per round with `threads` threads (each thread its own files, as
 // the loader's workers do) and reports the best round: noise on a shared machine only slows a
 // run down. The file is read from the page cache after the first round.
-// --processes P: the threads hand each decode to P worker processes (io::DicomDecodeProcesses,
-// what the batch loader does for DICOM; give as many threads as processes), instead of decoding
-// in this process, where DCMTK's process-wide locks serialise the threads.
 // Last line: "RESULT files_per_s=<best>".
 #include <atomic>
 #include <cstdio>
-#include <memory>
 #include <thread>
 #include <vector>
 
 #include "bench_common.h"
 #include "tessera/io/dicom.h"
-#include "tessera/io/dicom_processes.h"
 
 int main(int argc, char** argv) {
   const bench::Args args{argc, argv};
   const std::string file = args.positional(0, "");
   const long copies = args.get_int("copies", 400);
   const int threads = static_cast<int>(args.get_int("threads", 1));
-  const int processes = static_cast<int>(args.get_int("processes", 0));
   const long rounds = args.get_int("rounds", 3);
-  if (file.empty() || copies < 1 || threads < 1 || processes < 0 || rounds < 1) {
-    std::fprintf(stderr, "usage: bench_dicom FILE [--copies N] [--threads T] [--processes P] [--rounds R]\n");
+  if (file.empty() || copies < 1 || threads < 1 || rounds < 1) {
+    std::fprintf(stderr, "usage: bench_dicom FILE [--copies N] [--threads T] [--rounds R]\n");
     return 2;
   }
   try {
     const auto first = tessera::io::decode_dicom(file);  // registers the codecs, checks the file
-    std::printf("bench_dicom: %dx%d, %d frame(s), %s, %ld decodes x %ld rounds, %d thread(s), %d worker process(es)\n",
-                first.meta.rows, first.meta.columns, first.meta.frames, first.meta.transfer_syntax_name.c_str(), copies,
-                rounds, threads, processes);
-    std::unique_ptr<tessera::io::DicomDecodeProcesses> workers;
-    if (processes > 0) workers = std::make_unique<tessera::io::DicomDecodeProcesses>(processes);
-    const auto decode = [&] { return workers ? workers->decode(file) : tessera::io::decode_dicom(file); };
+    std::printf("bench_dicom: %dx%d, %d frame(s), %s, %ld decodes x %ld rounds, %d thread(s)\n", first.meta.rows,
+                first.meta.columns, first.meta.frames, first.meta.transfer_syntax_name.c_str(), copies, rounds,
+                threads);
     double best = 0, checksum = 0;
     for (long round = 0; round < rounds; ++round) {
       std::atomic<long> next{0};
@@ -47,7 +38,7 @@ int main(int argc, char** argv) {
       std::vector<std::thread> pool;
       for (int t = 0; t < threads; ++t) {
         pool.emplace_back([&, t] {
-          while (next.fetch_add(1) < copies) sums[static_cast<std::size_t>(t)] += decode().values[0];
+          while (next.fetch_add(1) < copies) sums[static_cast<std::size_t>(t)] += tessera::io::decode_dicom(file).values[0];
         });
       }
       for (auto& thread : pool) thread.join();

@@ -18,7 +18,6 @@
 #include "tessera/core/error.h"
 #include "tessera/core/logging.h"
 #include "tessera/io/dicom.h"
-#include "tessera/io/dicom_processes.h"
 #include "tessera/io/image.h"
 #include "tessera/ops/medical.h"
 #include "tessera/ops/image_view.h"
@@ -179,8 +178,6 @@ BatchLoader::BatchLoader(ClassificationDataset dataset, LoaderOptions options)
 #ifdef TESSERA_WITH_CUDA
   pinned_ = torch::cuda::is_available();
 #endif
-  // Forked here, before this loader's threads exist (see dicom_processes.h).
-  if (dicom_ && o.workers > 0) dicom_processes_ = std::make_unique<io::DicomDecodeProcesses>(o.workers);
   for (int i = 0; i < o.workers; ++i) workers_.emplace_back([this] { worker_loop(); });
 }
 
@@ -279,8 +276,7 @@ std::shared_ptr<const BatchLoader::Decoded> BatchLoader::decode(std::size_t inde
   if (dicom_) {
     // io::decode_dicom_stored's messages carry neither the path nor header values (dicom.h).
     try {
-      const auto& path = dataset_.samples[index].path;
-      decoded->dicom = dicom_processes_ ? dicom_processes_->decode_stored(path) : io::decode_dicom_stored(path);
+      decoded->dicom = io::decode_dicom_stored(dataset_.samples[index].path);
       const auto& meta = decoded->dicom.meta;
       if (meta.frames != 1) {
         throw DecodeError("multi-frame DICOM (" + std::to_string(meta.frames) +

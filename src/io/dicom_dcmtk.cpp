@@ -299,9 +299,14 @@ void load(const fs::path& path, Loaded& loaded, bool full) {
 // Pixel samples in one canonical form: pixel-interleaved, little-endian words of `bytes`
 // (1, 2 or 4) per sample, all frames back to back; `ybr` when still in YBR_FULL.
 struct Samples {
-  std::vector<std::uint8_t> data;
+  std::vector<std::uint8_t> data;  // empty when `view` is set
+  // Native pixel data already laid out as wanted points straight into DCMTK's buffer (valid while
+  // the Loaded it came from lives): no copy of what is most of a large file.
+  const std::uint8_t* view = nullptr;
+  std::size_t size = 0;            // bytes, in data or at view
   int bytes = 1;
   bool ybr = false;
+  const std::uint8_t* begin() const { return view ? view : data.data(); }
 };
 
 // Colour-by-plane (RRR...GGG...BBB) to colour-by-pixel, per frame.
@@ -329,7 +334,7 @@ Samples read_samples(Loaded& loaded) {
   const int spp = m.samples_per_pixel;
   Samples out;
   out.bytes = m.bits_allocated == 1 ? 1 : m.bits_allocated / 8;
-  out.data.resize(pixels * frames * spp * out.bytes);
+  out.size = pixels * frames * spp * out.bytes;
   const DcmXfer xfer(ds.getOriginalXfer());
   bool planar = m.planar_configuration == 1 && spp == 3;
   Photometric model = m.photometric;
@@ -350,11 +355,18 @@ Samples read_samples(Loaded& loaded) {
     std::size_t expected;
     if (m.bits_allocated == 1) expected = (pixels * frames * spp + 7) / 8;
     else if (model == Photometric::ybr_full_422) expected = frames * m.rows * ((m.columns + 1) / 2) * 4 * out.bytes;
-    else expected = out.data.size();
+    else expected = out.size;
     if (length < expected)
       fail("truncated pixel data (" + std::to_string(length) + " of " + std::to_string(expected) + " bytes)");
 
-    if (m.bits_allocated == 1) {  // packed, least significant bit first, frames not byte-aligned
+    const bool swap_halves = m.bits_allocated == 32 && xfer.getByteOrder() == EBO_BigEndian;
+    if (m.bits_allocated != 1 && model != Photometric::ybr_full_422 && !planar && !swap_halves) {
+      out.view = bytes;  // already as wanted
+    } else {
+      out.data.resize(out.size);
+    }
+    if (out.view) {
+    } else if (m.bits_allocated == 1) {  // packed, least significant bit first, frames not byte-aligned
       for (std::size_t i = 0; i < out.data.size(); ++i) out.data[i] = (bytes[i >> 3] >> (i & 7)) & 1u;
     } else if (model == Photometric::ybr_full_422) {  // Y1 Y2 Cb Cr per two pixels, native only
       if (out.bytes != 1) fail("YBR_FULL_422 with BitsAllocated above 8");
@@ -382,6 +394,7 @@ Samples read_samples(Loaded& loaded) {
     }
   } else {
     if (m.bits_allocated == 1) fail("1-bit encapsulated pixel data is not supported");
+    out.data.resize(out.size);
     Uint32 frame_size = 0;
     if (pixel->getUncompressedFrameSize(&ds, frame_size).bad() || frame_size == 0) fail("unreadable pixel data");
     const std::size_t frame_bytes = pixels * spp * out.bytes;
@@ -410,6 +423,10 @@ Samples read_samples(Loaded& loaded) {
   if (model == Photometric::ybr_full || model == Photometric::ybr_full_422) {
     if (out.bytes != 1) fail("YBR colour with BitsAllocated above 8");
     out.ybr = true;
+    if (out.view) {  // converted in place to RGB: our own copy
+      out.data.assign(out.view, out.view + out.size);
+      out.view = nullptr;
+    }
   }
   return out;
 }
@@ -424,21 +441,36 @@ void ybr_to_rgb(std::vector<std::uint8_t>& data) {
   }
 }
 
+// Mask to BitsStored, sign-extend, rescale. Branch-free per sample so the compiler vectorises it:
+// shifting the stored bits to the top of an int32 and back sign-extends (C++20 defines both
+// shifts); 32-bit words go through int64, where that would overflow.
 template <typename Word>
 void to_values(const Samples& samples, const DicomMetadata& m, std::vector<float>& values) {
-  const std::size_t count = samples.data.size() / sizeof(Word);
+  const std::size_t count = samples.size / sizeof(Word);
   values.resize(count);
+  const std::uint8_t* bytes = samples.begin();
   const int bits = m.bits_stored;
-  const std::uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
-  const std::uint64_t sign = 1ull << (bits - 1);
   const float slope = static_cast<float>(m.rescale_slope), intercept = static_cast<float>(m.rescale_intercept);
-  for (std::size_t i = 0; i < count; ++i) {
-    Word word;
-    std::memcpy(&word, samples.data.data() + i * sizeof(Word), sizeof(Word));
-    const std::uint64_t stored = static_cast<std::uint64_t>(word) & mask;
-    const std::int64_t value = m.is_signed && (stored & sign) ? static_cast<std::int64_t>(stored) - static_cast<std::int64_t>(mask) - 1
-                                                             : static_cast<std::int64_t>(stored);
-    values[i] = m.has_rescale ? static_cast<float>(value) * slope + intercept : static_cast<float>(value);
+  float* out = values.data();
+  if constexpr (sizeof(Word) <= 2) {
+    const std::uint32_t mask = (1u << bits) - 1;
+    const int shift = m.is_signed ? 32 - bits : 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      Word word;
+      std::memcpy(&word, bytes + i * sizeof(Word), sizeof(Word));
+      out[i] = static_cast<float>(static_cast<std::int32_t>((static_cast<std::uint32_t>(word) & mask) << shift) >> shift);
+    }
+  } else {
+    const std::uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
+    const int shift = m.is_signed ? 64 - bits : 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      Word word;
+      std::memcpy(&word, bytes + i * sizeof(Word), sizeof(Word));
+      out[i] = static_cast<float>(static_cast<std::int64_t>((static_cast<std::uint64_t>(word) & mask) << shift) >> shift);
+    }
+  }
+  if (m.has_rescale) {
+    for (std::size_t i = 0; i < count; ++i) out[i] = out[i] * slope + intercept;
   }
 }
 
@@ -478,10 +510,10 @@ DicomStored decode_dicom_stored(const fs::path& path) {
   DicomStored stored;
   stored.meta = m;
   if (samples.bytes == 2) {
-    stored.words.resize(samples.data.size() / 2);
-    std::memcpy(stored.words.data(), samples.data.data(), samples.data.size());
+    stored.words.resize(samples.size / 2);
+    std::memcpy(stored.words.data(), samples.begin(), samples.size);
   } else {
-    stored.words.assign(samples.data.begin(), samples.data.end());
+    stored.words.assign(samples.begin(), samples.begin() + samples.size);
   }
   return stored;
 }

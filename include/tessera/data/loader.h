@@ -23,17 +23,11 @@
 #include "tessera/ops/dicom_intensity.h"
 #include "tessera/ops/preprocess.h"
 
-namespace tessera::io {
-class DicomDecodeProcesses;
-}
-
 namespace tessera::data {
 
 struct LoaderOptions {
   std::int64_t batch_size = 64;
-  int workers = 2;               // decode threads; 0 decodes inside next() (debugging, profiling).
-                                 // DICOM: each thread hands its decodes to one of as many worker
-                                 // processes (io::DicomDecodeProcesses: DCMTK serialises threads)
+  int workers = 2;               // decode threads; 0 decodes inside next() (debugging, profiling)
   int prefetch_batches = 4;      // batches decoded ahead of the consumer (at least 1)
   bool shuffle = false;
   bool drop_last = false;
@@ -136,7 +130,6 @@ class BatchLoader {
   LoaderOptions options_;
   bool pinned_ = false;
   bool dicom_ = false;
-  std::unique_ptr<io::DicomDecodeProcesses> dicom_processes_;  // DICOM with workers > 0
 
   std::mutex mutex_;
   std::condition_variable work_cv_;   // workers wait for a batch to claim
