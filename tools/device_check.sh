@@ -339,6 +339,7 @@ step_debs() {
               "$LIBDIR/cmake/fmt/fmt-config.cmake" "$LIBDIR/cmake/GTest/GTestConfig.cmake" \
               "$PREFIX/usr/share/cmake/nlohmann_json/nlohmann_jsonConfig.cmake" \
               "$PREFIX/usr/share/cmake/CLI11/CLI11Config.cmake" "$PREFIX/usr/include/turbojpeg.h" \
+              "$PREFIX/usr/include/gloo/config.h" \
               "$LIBDIR/libturbojpeg.so" "$LIBDIR/libyaml-cpp.so" "$LIBDIR/libspdlog.so" "$LIBDIR/libfmt.so" \
               "$PREFIX/usr/include/utf8proc.h" "$LIBDIR/libutf8proc.so"; do
     [[ -e "$want" ]] || { echo "missing after unpacking: $want"; missing=1; }
@@ -366,7 +367,7 @@ step_configure() {
     "${extra[@]}" || return 1
   # Where each dependency was found: all of them must come from the unpacked prefix.
   local key value outside=0
-  for key in yaml-cpp_DIR spdlog_DIR fmt_DIR GTest_DIR nlohmann_json_DIR CLI11_DIR TURBOJPEG_LIBRARY UTF8PROC_LIBRARY; do
+  for key in yaml-cpp_DIR spdlog_DIR fmt_DIR GTest_DIR nlohmann_json_DIR CLI11_DIR TURBOJPEG_LIBRARY UTF8PROC_LIBRARY GLOO_INCLUDE_DIR; do
     value=$(sed -n "s/^$key:[A-Z]*=//p" "$BUILD_DIR/CMakeCache.txt")
     fact "found_$key" "${value:-not set}"
     [[ "$value" == "$PREFIX"* ]] || outside=1

@@ -16,6 +16,9 @@
 #                                  mentions it
 #   googletest                     the GoogleTest sources; libgtest-dev already ships libgtest.a
 #   libjpeg62-turbo                libturbojpeg0 is self-contained (depends on libc6 only)
+#   libgloo0, libhiredis-dev,      libgloo-dev's dependencies: we use its headers only (the
+#   libibverbs-dev                 headers c10d includes need nothing outside gloo/), never
+#                                  its library: the Gloo code is LibTorch's own copy
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,6 +32,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   libturbojpeg0-dev libturbojpeg0
   libutf8proc-dev libutf8proc2
+  libgloo-dev   # headers only (c10d's ProcessGroupGloo.hpp includes them); the code is in libtorch
 )
 
 for arg in "$@"; do

@@ -41,6 +41,7 @@ APT_PACKAGES=(
   fortunes debian-faq-ko   # text corpora of the language model (tessera prepare corpus-en / corpus-ko)
   python3-pydicom python3-numpy python3-nibabel   # DICOM test oracle (tests/io/dicom_reference.py)
   libssl-dev   # SHA-256 of the training data (the run's data fingerprint)
+  libgloo-dev  # Gloo's headers for c10d's ProcessGroupGloo (src/dist); the code is LibTorch's
   chromium     # headless render check of report.html (tests/report)
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
 )

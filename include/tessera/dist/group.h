@@ -1,0 +1,58 @@
+#pragma once
+// A data-parallel process group on PyTorch's c10d: the rendezvous store (TCPStore: torchrun's
+// agent-hosted one, or one hosted by rank 0), a Gloo backend for CPU tensors, and the three
+// collectives training needs: broadcast rank 0's initial weights, average gradients in buckets
+// after backward, and sum metrics. There is no DistributedDataParallel in C++ (notes/libtorch.md),
+// so this is its core, on c10d's own backends rather than anything home-made.
+//
+// Failures end the job instead of hanging it: every collective and the rendezvous have a timeout,
+// and a peer that dies makes the others' next collective throw (Gloo sees the closed connection
+// at once, well inside the timeout). Each failure is a UserError whose one line says which rank
+// and what.
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "tessera/dist/launch.h"
+
+namespace tessera::dist {
+
+struct GroupOptions {
+  std::chrono::milliseconds timeout{std::chrono::minutes(5)};  // rendezvous and each collective
+  std::size_t bucket_bytes = 25u << 20;                       // gradient bucket size (DDP's default)
+};
+
+class Group {
+ public:
+  // Joins the group described by `env` (blocks until every rank has joined or the timeout).
+  static std::unique_ptr<Group> join(const LaunchEnvironment& env, const GroupOptions& options = {});
+  ~Group();
+  Group(const Group&) = delete;
+  Group& operator=(const Group&) = delete;
+
+  int rank() const;
+  int size() const;
+  bool is_main() const { return rank() == 0; }
+  std::string backend() const;  // "gloo"
+
+  // Every rank ends with rank 0's values, in place (parameters and buffers, in module order).
+  void broadcast_from_main(const std::vector<torch::Tensor>& tensors);
+  // Each parameter's .grad becomes the mean over ranks. Gradients are flattened into buckets of
+  // up to options.bucket_bytes per dtype, one all-reduce per bucket. A parameter without a
+  // gradient on this rank joins with zeros, so every rank sends the same shapes.
+  void average_gradients(const std::vector<torch::Tensor>& parameters);
+  // Element-wise sums over ranks (exact for counts up to 2^53): metric totals.
+  std::vector<double> sum(const std::vector<double>& values);
+  void barrier();
+
+ private:
+  struct Impl;
+  explicit Group(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tessera::dist

@@ -1,0 +1,162 @@
+#include "tessera/dist/group.h"
+
+// ProcessGroupGloo.hpp declares its class only under USE_C10D_GLOO (the wheel's libtorch_cpu is
+// built with it). Gloo's own headers are not in the wheel: Debian's libgloo-dev provides them;
+// only gloo types behind pointers are used, so its version need not match the bundled one.
+#ifndef USE_C10D_GLOO  // TORCH_LIBRARIES' compile definitions set it already; kept for clarity
+#define USE_C10D_GLOO 1
+#endif
+#include <torch/csrc/distributed/c10d/HashStore.hpp>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include <map>
+
+#include "tessera/core/error.h"
+
+namespace tessera::dist {
+
+struct Group::Impl {
+  LaunchEnvironment env;
+  GroupOptions options;
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<c10d::Backend> backend;
+};
+
+namespace {
+
+// Runs one collective to completion; a failure (a dead peer, a timeout) becomes one clear line.
+void wait_for(const c10::intrusive_ptr<c10d::Work>& work, const char* what, const LaunchEnvironment& env,
+              std::chrono::milliseconds timeout) {
+  try {
+    work->wait(timeout);
+  } catch (const std::exception& e) {
+    std::string reason = e.what();
+    if (const auto newline = reason.find('\n'); newline != std::string::npos) reason.resize(newline);
+    throw UserError("distributed " + std::string(what) + " failed on rank " + std::to_string(env.rank) + " of " +
+                    std::to_string(env.world_size) + " (another rank died, or none answered within " +
+                    std::to_string(timeout.count() / 1000) + " s): " + reason);
+  }
+}
+
+c10::intrusive_ptr<c10d::Store> connect_store(const LaunchEnvironment& env, const GroupOptions& options) {
+  c10d::TCPStoreOptions store_options;
+  store_options.port = static_cast<std::uint16_t>(env.master_port);
+  store_options.timeout = options.timeout;
+  if (env.use_agent_store) {
+    // torchrun's agent hosts the store; every rank is a client, under the attempt's prefix
+    // (torch/distributed/rendezvous.py does the same for Python trainers).
+    store_options.isServer = false;
+    auto store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, store_options);
+    return c10::make_intrusive<c10d::PrefixStore>("/worker/attempt_" + std::to_string(env.restart_count), store);
+  }
+  store_options.isServer = env.is_main();
+  store_options.numWorkers = env.world_size;
+  store_options.waitWorkers = true;
+  return c10::make_intrusive<c10d::TCPStore>(env.master_addr, store_options);
+}
+
+}  // namespace
+
+Group::Group(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Group::~Group() = default;
+
+std::unique_ptr<Group> Group::join(const LaunchEnvironment& env, const GroupOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->env = env;
+  impl->options = options;
+  if (env.world_size > 1 && env.master_addr.empty()) {
+    throw UserError("a " + std::to_string(env.world_size) + "-process group needs MASTER_ADDR and MASTER_PORT");
+  }
+  try {
+    impl->store = env.world_size > 1 || env.use_agent_store
+                      ? connect_store(env, options)
+                      : c10::intrusive_ptr<c10d::Store>(c10::make_intrusive<c10d::HashStore>());
+    auto gloo = c10d::ProcessGroupGloo::Options::create(options.timeout);
+    // The interface that routes to MASTER_ADDR (what torch's init_process_group does too).
+    gloo->devices.push_back(env.master_addr.empty() ? c10d::ProcessGroupGloo::createDefaultDevice()
+                                                    : c10d::ProcessGroupGloo::createDeviceForHostname(env.master_addr));
+    impl->backend = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, env.rank, env.world_size, gloo);
+  } catch (const std::exception& e) {
+    std::string reason = e.what();
+    if (const auto newline = reason.find('\n'); newline != std::string::npos) reason.resize(newline);
+    throw UserError("cannot join the distributed group as " + describe(env) + ": " + reason);
+  }
+  return std::unique_ptr<Group>(new Group(std::move(impl)));
+}
+
+int Group::rank() const { return impl_->env.rank; }
+int Group::size() const { return impl_->env.world_size; }
+std::string Group::backend() const { return "gloo"; }
+
+void Group::broadcast_from_main(const std::vector<torch::Tensor>& tensors) {
+  for (const auto& tensor : tensors) {
+    std::vector<at::Tensor> one{tensor.detach()};
+    c10d::BroadcastOptions options;
+    options.rootRank = 0;
+    options.timeout = impl_->options.timeout;
+    wait_for(impl_->backend->broadcast(one, options), "broadcast", impl_->env, impl_->options.timeout);
+  }
+}
+
+void Group::average_gradients(const std::vector<torch::Tensor>& parameters) {
+  if (size() == 1) return;
+  // Buckets per dtype, parameters in order, each up to bucket_bytes (one over-size parameter
+  // makes a bucket of its own).
+  std::map<c10::ScalarType, std::vector<std::vector<torch::Tensor>>> buckets;
+  std::map<c10::ScalarType, std::size_t> filled;
+  for (const auto& parameter : parameters) {
+    if (!parameter.requires_grad()) continue;
+    auto& grad = parameter.mutable_grad();
+    if (!grad.defined()) grad = torch::zeros_like(parameter);
+    const auto type = grad.scalar_type();
+    const std::size_t bytes = static_cast<std::size_t>(grad.numel()) * grad.element_size();
+    auto& list = buckets[type];
+    if (list.empty() || filled[type] + bytes > impl_->options.bucket_bytes) {
+      list.emplace_back();
+      filled[type] = 0;
+    }
+    list.back().push_back(grad);
+    filled[type] += bytes;
+  }
+  const double scale = 1.0 / static_cast<double>(size());
+  for (auto& [type, list] : buckets) {
+    for (auto& bucket : list) {
+      std::vector<torch::Tensor> flat_parts;
+      flat_parts.reserve(bucket.size());
+      for (const auto& grad : bucket) flat_parts.push_back(grad.reshape({-1}));
+      std::vector<at::Tensor> flat{torch::cat(flat_parts)};
+      c10d::AllreduceOptions options;
+      options.reduceOp = c10d::ReduceOp::SUM;
+      options.timeout = impl_->options.timeout;
+      wait_for(impl_->backend->allreduce(flat, options), "gradient all-reduce", impl_->env, impl_->options.timeout);
+      flat[0].mul_(scale);
+      std::int64_t offset = 0;
+      for (auto& grad : bucket) {
+        grad.copy_(flat[0].narrow(0, offset, grad.numel()).view_as(grad));
+        offset += grad.numel();
+      }
+    }
+  }
+}
+
+std::vector<double> Group::sum(const std::vector<double>& values) {
+  if (size() == 1 || values.empty()) return values;
+  std::vector<at::Tensor> tensor{torch::tensor(values, torch::kFloat64)};
+  c10d::AllreduceOptions options;
+  options.reduceOp = c10d::ReduceOp::SUM;
+  options.timeout = impl_->options.timeout;
+  wait_for(impl_->backend->allreduce(tensor, options), "metric all-reduce", impl_->env, impl_->options.timeout);
+  const double* data = tensor[0].data_ptr<double>();
+  return {data, data + tensor[0].numel()};
+}
+
+void Group::barrier() {
+  if (size() == 1) return;
+  c10d::BarrierOptions options;
+  options.timeout = impl_->options.timeout;
+  wait_for(impl_->backend->barrier(options), "barrier", impl_->env, impl_->options.timeout);
+}
+
+}  // namespace tessera::dist
