@@ -124,6 +124,10 @@ BatchLoader::BatchLoader(ClassificationDataset dataset, LoaderOptions options)
     throw UserError("data channels must be 1 (grey) or 3 (RGB), got " + std::to_string(o.channels));
   }
   if (o.workers < 0) throw UserError("data workers must be >= 0, got " + std::to_string(o.workers));
+  if (o.shard_count < 1 || o.shard_rank < 0 || o.shard_rank >= o.shard_count) {
+    throw UserError("loader shard " + std::to_string(o.shard_rank) + " of " + std::to_string(o.shard_count) +
+                    " does not exist");
+  }
   if (o.pad < 0) throw UserError("data pad must be >= 0, got " + std::to_string(o.pad));
   if (!(o.hflip >= 0.0 && o.hflip <= 1.0)) throw UserError("data hflip must be in [0, 1], got " + std::to_string(o.hflip));
   o.prefetch_batches = std::max(o.prefetch_batches, 1);
@@ -193,8 +197,17 @@ BatchLoader::~BatchLoader() {
   for (auto& t : workers_) t.join();
 }
 
-std::size_t BatchLoader::batches_per_epoch() const {
+// The samples this process reads per epoch: all of them, or its shard's share.
+std::size_t BatchLoader::samples_per_epoch() const {
   const auto n = dataset_.samples.size();
+  const auto ranks = static_cast<std::size_t>(options_.shard_count), rank = static_cast<std::size_t>(options_.shard_rank);
+  if (ranks == 1) return n;
+  if (options_.shard_padding == ShardPadding::repeat_to_equal) return (n + ranks - 1) / ranks;
+  return n / ranks + (rank < n % ranks ? 1 : 0);
+}
+
+std::size_t BatchLoader::batches_per_epoch() const {
+  const auto n = samples_per_epoch();
   const auto b = static_cast<std::size_t>(options_.batch_size);
   return options_.drop_last ? n / b : (n + b - 1) / b;
 }
@@ -207,6 +220,9 @@ void BatchLoader::start_epoch(std::int64_t epoch) {
   } else {
     plan->order.resize(dataset_.samples.size());
     for (std::size_t i = 0; i < plan->order.size(); ++i) plan->order[i] = i;
+  }
+  if (options_.shard_count > 1) {
+    plan->order = shard(plan->order, options_.shard_rank, options_.shard_count, options_.shard_padding);
   }
   plan->num_batches = batches_per_epoch();
   {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <numeric>
 #include <set>
 
 #include "support/temp_dir.h"
@@ -150,6 +151,77 @@ TEST(BatchLoader, SameSeedAndEpochGiveIdenticalBatchesWhateverTheWorkers) {
   EXPECT_EQ(runs[0][0].images.size(1), 3);
   EXPECT_TRUE(same_batches(runs[0], runs[1]));
   EXPECT_TRUE(same_batches(runs[0], runs[2]));
+}
+
+// Two ranks of a data-parallel job: each reads its shard of the same shuffled order, so batch j of
+// rank 0 and batch j of rank 1 together hold exactly the samples of batch j of one process with
+// twice the batch (what makes 2 x B equal 1 x 2B), the same pixels as that process gives them,
+// and both ranks run the same number of steps. Evaluation shards cover every sample once.
+TEST(BatchLoader, ShardsSplitEachBatchOfTheWholeAcrossRanks) {
+  TempDir t;
+  const auto ds = make_dataset(t, 23);
+  auto o = small_options();
+  o.shuffle = true;
+  o.augment = true;
+  o.pad = 2;
+  o.hflip = 0.5;
+  o.seed = 99;
+  auto whole_options = o;
+  whole_options.batch_size = 2 * o.batch_size;
+  BatchLoader whole(ds, whole_options);
+  const auto reference = run_epoch(whole, 4);
+  std::vector<std::vector<Batch>> ranks;
+  for (int rank = 0; rank < 2; ++rank) {
+    auto r = o;
+    r.shard_rank = rank;
+    r.shard_count = 2;
+    BatchLoader loader(ds, r);
+    EXPECT_EQ(loader.samples_per_epoch(), 12u);  // 23 padded to 24, halved
+    EXPECT_EQ(loader.batches_per_epoch(), 3u);
+    ranks.push_back(run_epoch(loader, 4));
+  }
+  ASSERT_EQ(ranks[0].size(), ranks[1].size());
+  ASSERT_EQ(ranks[0].size(), reference.size());
+  for (std::size_t j = 0; j < reference.size(); ++j) {
+    std::multiset<std::size_t> together(ranks[0][j].indices.begin(), ranks[0][j].indices.end());
+    together.insert(ranks[1][j].indices.begin(), ranks[1][j].indices.end());
+    std::multiset<std::size_t> expected(reference[j].indices.begin(), reference[j].indices.end());
+    if (j + 1 == reference.size()) expected.insert(reference[0].indices[0]);  // the padding repeats the start
+    EXPECT_EQ(together, expected) << "batch " << j;
+    // Same sample, same epoch: the same augmented pixels on any rank.
+    for (int rank = 0; rank < 2; ++rank) {
+      const auto& batch = ranks[static_cast<std::size_t>(rank)][j];
+      for (std::size_t k = 0; k < batch.indices.size(); ++k) {
+        const auto& ref = reference[j].indices;
+        const auto at = std::find(ref.begin(), ref.end(), batch.indices[k]);
+        if (at == ref.end()) continue;  // the padded repeat lives in batch 0 of the reference
+        EXPECT_TRUE(torch::equal(batch.images[static_cast<std::int64_t>(k)],
+                                 reference[j].images[static_cast<std::int64_t>(at - ref.begin())]));
+      }
+    }
+  }
+  // Evaluation: no padding, so 12 + 11 samples, each once.
+  std::vector<std::size_t> all;
+  for (int rank = 0; rank < 2; ++rank) {
+    auto r = o;
+    r.shuffle = false;
+    r.augment = false;
+    r.shard_rank = rank;
+    r.shard_count = 2;
+    r.shard_padding = ShardPadding::none;
+    BatchLoader loader(ds, r);
+    EXPECT_EQ(loader.samples_per_epoch(), rank == 0 ? 12u : 11u);
+    const auto order = order_of(run_epoch(loader, 0));
+    all.insert(all.end(), order.begin(), order.end());
+  }
+  std::sort(all.begin(), all.end());
+  std::vector<std::size_t> every(23);
+  std::iota(every.begin(), every.end(), 0);
+  EXPECT_EQ(all, every);
+  auto bad = o;
+  bad.shard_rank = 2;
+  bad.shard_count = 2;
+  EXPECT_THROW(BatchLoader(ds, bad), UserError);
 }
 
 TEST(BatchLoader, EpochsDifferAndRepeat) {

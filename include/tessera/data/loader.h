@@ -19,6 +19,7 @@
 #include <torch/torch.h>
 
 #include "tessera/data/dataset.h"
+#include "tessera/data/shard.h"
 #include "tessera/ops/batch_preprocess.h"
 #include "tessera/ops/dicom_intensity.h"
 #include "tessera/ops/preprocess.h"
@@ -43,6 +44,12 @@ struct LoaderOptions {
   // crop/flip (Batch::params) instead of preprocessed floats, so a GPU kernel can do the rest
   // (ops::preprocess_images). The parameters are the ones the float path would use.
   bool packed = false;
+  // Data-parallel training and evaluation: this process reads only its shard of every epoch's
+  // order (data/shard.h), the same seeded order on every rank. Training pads the order so every
+  // rank runs the same number of steps; evaluation does not, so each sample counts once.
+  int shard_rank = 0;
+  int shard_count = 1;
+  ShardPadding shard_padding = ShardPadding::repeat_to_equal;
   // DICOM datasets (data::is_dicom_dataset): how modality values are windowed to [0, 1].
   // preprocess.mean/std must then hold one value for all channels (the grey plane is replicated).
   ops::WindowChoice window;
@@ -108,6 +115,7 @@ class BatchLoader {
   // first start_epoch.
   std::optional<Batch> next();
   std::size_t batches_per_epoch() const;
+  std::size_t samples_per_epoch() const;  // this process's share when sharded
   const ClassificationDataset& dataset() const { return dataset_; }
   const LoaderOptions& options() const { return options_; }
   bool dicom() const { return dicom_; }  // the dataset is DICOM (the medical pipeline)
