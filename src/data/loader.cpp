@@ -116,6 +116,14 @@ void fill_normalisation(std::vector<float>& values, int channels, float fallback
 
 }  // namespace
 
+namespace {
+void check_shard(int rank, int count) {
+  if (count < 1 || rank < 0 || rank >= count) {
+    throw UserError("loader shard " + std::to_string(rank) + " of " + std::to_string(count) + " does not exist");
+  }
+}
+}  // namespace
+
 BatchLoader::BatchLoader(ClassificationDataset dataset, LoaderOptions options)
     : dataset_(std::move(dataset)), options_(std::move(options)) {
   auto& o = options_;
@@ -124,10 +132,7 @@ BatchLoader::BatchLoader(ClassificationDataset dataset, LoaderOptions options)
     throw UserError("data channels must be 1 (grey) or 3 (RGB), got " + std::to_string(o.channels));
   }
   if (o.workers < 0) throw UserError("data workers must be >= 0, got " + std::to_string(o.workers));
-  if (o.shard_count < 1 || o.shard_rank < 0 || o.shard_rank >= o.shard_count) {
-    throw UserError("loader shard " + std::to_string(o.shard_rank) + " of " + std::to_string(o.shard_count) +
-                    " does not exist");
-  }
+  check_shard(o.shard_rank, o.shard_count);
   if (o.pad < 0) throw UserError("data pad must be >= 0, got " + std::to_string(o.pad));
   if (!(o.hflip >= 0.0 && o.hflip <= 1.0)) throw UserError("data hflip must be in [0, 1], got " + std::to_string(o.hflip));
   o.prefetch_batches = std::max(o.prefetch_batches, 1);
@@ -195,6 +200,14 @@ BatchLoader::~BatchLoader() {
   work_cv_.notify_all();
   ready_cv_.notify_all();
   for (auto& t : workers_) t.join();
+}
+
+void BatchLoader::set_shard(int rank, int count, ShardPadding padding) {
+  check_shard(rank, count);
+  // Only start_epoch reads these (the workers never do), on the caller's thread.
+  options_.shard_rank = rank;
+  options_.shard_count = count;
+  options_.shard_padding = padding;
 }
 
 // The samples this process reads per epoch: all of them, or its shard's share.

@@ -11,6 +11,7 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include <cstring>
 #include <map>
 
 #include "tessera/core/error.h"
@@ -88,6 +89,7 @@ std::unique_ptr<Group> Group::join(const LaunchEnvironment& env, const GroupOpti
 
 int Group::rank() const { return impl_->env.rank; }
 int Group::size() const { return impl_->env.world_size; }
+int Group::local_rank() const { return impl_->env.local_rank; }
 std::string Group::backend() const { return "gloo"; }
 
 void Group::broadcast_from_main(const std::vector<torch::Tensor>& tensors) {
@@ -139,6 +141,16 @@ void Group::average_gradients(const std::vector<torch::Tensor>& parameters) {
       }
     }
   }
+}
+
+std::string Group::broadcast_text(const std::string& text) {
+  if (size() == 1) return text;
+  torch::Tensor length = torch::tensor({static_cast<std::int64_t>(is_main() ? text.size() : 0)}, torch::kInt64);
+  broadcast_from_main({length});
+  torch::Tensor bytes = torch::zeros({length.item<std::int64_t>()}, torch::kUInt8);
+  if (is_main() && !text.empty()) std::memcpy(bytes.data_ptr<std::uint8_t>(), text.data(), text.size());
+  broadcast_from_main({bytes});
+  return std::string(reinterpret_cast<const char*>(bytes.data_ptr<std::uint8_t>()), static_cast<std::size_t>(bytes.numel()));
 }
 
 std::vector<double> Group::sum(const std::vector<double>& values) {

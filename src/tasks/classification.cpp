@@ -126,6 +126,10 @@ void ClassificationTask::set_dataset(Split split, data::ClassificationDataset da
   loaders_[split] = std::make_unique<data::BatchLoader>(std::move(dataset), loader_options(split));
 }
 
+void ClassificationTask::shard_training(int rank, int world) {
+  loaders_.at(Split::train)->set_shard(rank, world, data::ShardPadding::repeat_to_equal);
+}
+
 data::LoaderOptions ClassificationTask::loader_options(Split split) const {
   const auto& d = config_.data;
   const bool training = split == Split::train;

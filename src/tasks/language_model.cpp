@@ -258,6 +258,14 @@ void LanguageModelTask::start_epoch(Split split, std::int64_t epoch) {
   cursors_[split] = std::move(cursor);
 }
 
+void LanguageModelTask::shard_training(int rank, int world) {
+  if (world < 1 || rank < 0 || rank >= world) {
+    throw UserError("training shard " + std::to_string(rank) + " of " + std::to_string(world) + " does not exist");
+  }
+  shard_rank_ = rank;
+  shard_world_ = world;
+}
+
 std::optional<TaskBatch> LanguageModelTask::next_batch(Split split) {
   if (!has_split(split)) return std::nullopt;
   auto it = cursors_.find(split);
@@ -275,10 +283,14 @@ std::optional<TaskBatch> LanguageModelTask::next_batch(Split split) {
     const auto size = static_cast<std::int64_t>(tokens.size());
     const auto step = static_cast<std::int64_t>(cursor.next);
     const std::int64_t stride = config_.text.train_stride > 0 ? config_.text.train_stride : context;
-    const auto starts = config_.text.sampling == "sequential"
-                            ? data::sequential_window_starts(size, context + 1, batch, stride,
-                                                             config_.text.steps_per_epoch, cursor.epoch, step)
-                            : data::random_window_starts(size, context + 1, batch, config_.runtime.seed, cursor.epoch, step);
+    const std::int64_t global = batch * shard_world_;  // the whole job's batch; this rank's block below
+    const auto all_starts =
+        config_.text.sampling == "sequential"
+            ? data::sequential_window_starts(size, context + 1, global, stride, config_.text.steps_per_epoch,
+                                             cursor.epoch, step)
+            : data::random_window_starts(size, context + 1, global, config_.runtime.seed, cursor.epoch, step);
+    const std::vector<std::int64_t> starts(all_starts.begin() + shard_rank_ * batch,
+                                           all_starts.begin() + (shard_rank_ + 1) * batch);
     ++cursor.next;
     inputs = torch::empty({batch, context}, torch::kLong);
     targets = torch::empty({batch, context}, torch::kLong);

@@ -231,6 +231,8 @@ std::unique_ptr<RunTracker> tracker_for(const config::ExperimentConfig& config, 
   return std::make_unique<NullTracker>();
 }
 
+std::unique_ptr<RunTracker> null_tracker() { return std::make_unique<NullTracker>(); }
+
 bool record_evaluation(const fs::path& run_dir, const nlohmann::json& report, const std::vector<fs::path>& files) {
   const auto link = read_link(run_dir);
   if (!link) return false;

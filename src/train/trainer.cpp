@@ -74,12 +74,15 @@ std::unique_ptr<tasks::Evaluation> evaluate_split(tasks::Task& task, tasks::Spli
 
 class Trainer {
  public:
-  Trainer(config::ExperimentConfig config, run::RunDirectory run, torch::Device device, track::RunTracker& tracker)
-      : config_(std::move(config)), run_(std::move(run)), device_(device), tracker_(tracker) {}
+  Trainer(config::ExperimentConfig config, run::RunDirectory run, torch::Device device, track::RunTracker& tracker,
+          dist::Group* group)
+      : config_(std::move(config)), run_(std::move(run)), device_(device), tracker_(tracker), group_(group),
+        writes_(group == nullptr || group->is_main()) {}
 
   TrainSummary run(bool resuming) {
     task_ = tasks::create_training_task(config_, device_);
-    task_->write_to_run(run_);
+    if (writes_) task_->write_to_run(run_);
+    if (group_) task_->shard_training(group_->rank(), group_->size());
     optimizer_ = make_optimizer(task_->module(), config_.optim);
     const auto steps_per_epoch = static_cast<std::int64_t>(task_->batches_per_epoch(tasks::Split::train));
     if (steps_per_epoch == 0) {
@@ -88,7 +91,15 @@ class Trainer {
     }
     schedule_ = std::make_unique<LrSchedule>(config_.optim, steps_per_epoch, config_.train.epochs);
 
-    if (resuming && fs::exists(run_.checkpoint_path())) {
+    const bool checkpoint = resuming && fs::exists(run_.checkpoint_path());
+    if (group_ && group_->sum({checkpoint ? 1.0 : 0.0})[0] != (checkpoint ? group_->size() : 0)) {
+      // Rank 0 resumes from its checkpoint; a rank that cannot read it would start over and
+      // leave the group out of step.
+      throw UserError("rank " + std::to_string(group_->rank()) + (checkpoint ? " sees " : " does not see ") +
+                      run_.checkpoint_path().string() + " but another rank " + (checkpoint ? "does not" : "does") +
+                      ": resuming a data-parallel run needs its run directory on storage every rank reads");
+    }
+    if (checkpoint) {
       progress_ = run::load_checkpoint(run_.checkpoint_path(), task_->module(), *optimizer_);
       // Loading replaces each tensor with the stored one, whose layout need not be this run's.
       if (task_->compute().channels_last) to_channels_last(task_->module());
@@ -99,6 +110,15 @@ class Trainer {
     }
     if (progress_.finished) {
       log::info("this run already finished (", progress_.epochs_completed, " epochs); nothing to resume");
+    }
+    if (group_) {
+      // Every rank seeded alike (or loaded the same checkpoint); rank 0's values make sure.
+      std::vector<torch::Tensor> state = task_->module().parameters();
+      for (const auto& buffer : task_->module().buffers()) state.push_back(buffer);
+      group_->broadcast_from_main(state);
+      log::info("data-parallel: ", group_->size(), " processes (", group_->backend(), "), ",
+                task_->batches_per_epoch(tasks::Split::train), " steps per epoch each, batch ", config_.data.batch_size,
+                " per process; batch norm statistics stay per process");
     }
 
     log::info("training ", config_.model.name, " on ", task_->examples(tasks::Split::train), " ", task_->unit(), " (",
@@ -116,14 +136,17 @@ class Trainer {
       early_stopped = config_.train.early_stopping.patience > 0 &&
                       progress_.evals_without_improvement >= config_.train.early_stopping.patience;
       progress_.finished = epoch == config_.train.epochs || early_stopped;
-      save_epoch(epoch, improved);
-      run_.append_metrics(record);
-      tracker_.epoch_finished(record);
+      if (writes_) {
+        save_epoch(epoch, improved);
+        run_.append_metrics(record);
+        tracker_.epoch_finished(record);
+      }
       if (early_stopped) {
         log::info("early stopping: ", config_.train.monitor, " did not improve for ",
                   progress_.evals_without_improvement, " evaluations");
       }
     }
+    if (group_) group_->barrier();  // rank 0's weights are on disk before anyone reloads them
     TrainSummary summary = summarize(early_stopped);
     summary.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return summary;
@@ -133,6 +156,7 @@ class Trainer {
   nlohmann::json train_epoch(std::int64_t epoch, std::int64_t steps_per_epoch) {
     auto& module = task_->module();
     module.train();
+    const std::vector<torch::Tensor> parameters = module.parameters();
     task_->start_epoch(tasks::Split::train, epoch);
     Progress bar("epoch " + std::to_string(epoch) + "/" + std::to_string(config_.train.epochs), steps_per_epoch,
                  "step", config_.train.log_every);
@@ -158,6 +182,7 @@ class Trainer {
       totals.add(progress_.step, loss, outputs, batch->targets);
       if (check_every_step) totals.check_finite(epoch);
       loss.backward();
+      if (group_) group_->average_gradients(parameters);
       if (config_.train.grad_clip > 0) clip_grad_norm(module, config_.train.grad_clip);
       optimizer_->step();
       ++progress_.step;
@@ -168,13 +193,21 @@ class Trainer {
     }
     totals.check_finite(epoch);
     bar.finish();
-    const double seen = static_cast<double>(totals.seen());
+    double seen = static_cast<double>(totals.seen());
+    double mean_loss = totals.mean_loss(), accuracy = totals.accuracy();
+    if (group_) {  // the whole job's epoch, not this rank's share
+      const auto sums = group_->sum({mean_loss * seen, accuracy * seen, seen, static_cast<double>(failures)});
+      seen = sums[2];
+      mean_loss = seen > 0 ? sums[0] / seen : 0.0;
+      accuracy = seen > 0 ? sums[1] / seen : 0.0;
+      failures = static_cast<std::int64_t>(sums[3]);
+    }
     const std::string rate_key = std::string("train_") + task_->unit() + "_per_second";  // train_images_per_second
     nlohmann::json record = {{"epoch", epoch},
                              {"step", progress_.step},
                              {"lr", lr},
-                             {"train_loss", totals.mean_loss()},
-                             {"train_accuracy", totals.accuracy()},
+                             {"train_loss", mean_loss},
+                             {"train_accuracy", accuracy},
                              {"train_seconds", bar.seconds()},
                              {rate_key, bar.seconds() > 0 ? seen / bar.seconds() : 0.0}};
     if (failures > 0) record["train_unreadable"] = failures;
@@ -193,8 +226,15 @@ class Trainer {
       return true;
     }
     const auto evaluation = evaluate_split(*task_, tasks::Split::val, epoch);
-    const double accuracy = evaluation->value("accuracy");
-    const double loss = evaluation->value("loss");
+    double accuracy = evaluation->value("accuracy");
+    double loss = evaluation->value("loss");
+    if (group_) {
+      // Every rank evaluated the whole split on the same weights; rank 0's numbers decide for all,
+      // so "best" and early stopping can never differ between ranks.
+      const auto main = group_->sum({group_->is_main() ? loss : 0.0, group_->is_main() ? accuracy : 0.0});
+      loss = main[0];
+      accuracy = main[1];
+    }
     record["val_loss"] = loss;
     record["val_accuracy"] = accuracy;
     const bool maximize = config_.train.monitor == "val_accuracy";
@@ -227,6 +267,7 @@ class Trainer {
     summary.epochs_completed = progress_.epochs_completed;
     summary.best_epoch = config_.train.keep == "last" ? progress_.epochs_completed : progress_.best_epoch;
     summary.early_stopped = early_stopped;
+    if (!writes_) return summary;  // the final numbers are rank 0's to measure and report
     // Reload the best weights: the summary and the test numbers describe what eval/infer use.
     if (fs::exists(run_.weights_path())) {
       models::load_state_dict(task_->module(), models::load_safetensors(run_.weights_path()).tensors);
@@ -239,7 +280,7 @@ class Trainer {
     if (task_->has_split(tasks::Split::test)) {
       const auto test = evaluate_split(*task_, tasks::Split::test, 0);
       summary.test = test->report();
-      run_.write_json("test_metrics.json", summary.test);
+      if (writes_) run_.write_json("test_metrics.json", summary.test);
       log::info("test: accuracy ", fixed(test->value("accuracy")), " loss ", fixed(test->value("loss")), " on ",
                 test->count(), " ", task_->unit());
     }
@@ -250,6 +291,8 @@ class Trainer {
   run::RunDirectory run_;
   torch::Device device_;
   track::RunTracker& tracker_;
+  dist::Group* group_;  // null: one process
+  bool writes_;         // rank 0 (or alone): the only writer of the run directory
   std::unique_ptr<tasks::Task> task_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::unique_ptr<LrSchedule> schedule_;
@@ -273,24 +316,40 @@ nlohmann::json summary_metrics(const TrainSummary& summary) {
 
 TrainSummary train(const TrainRequest& request) {
   config::ExperimentConfig config = request.config;
-  run::RunDirectory run = open_run(request, config);
-  log::init(config.runtime.log_level);
-  log::add_file(run.log_path());
+  dist::Group* group = request.group;
+  const bool main = group == nullptr || group->is_main();
+  // Rank 0 makes or opens the run; the others get its directory and resolved config from it, so
+  // every rank trains exactly the same settings (a resumed run's own config included).
+  std::optional<run::RunDirectory> opened;
+  if (main) opened.emplace(open_run(request, config));
+  if (group) {
+    const std::string path = group->broadcast_text(main ? opened->path().string() : "");
+    const std::string yaml = group->broadcast_text(main ? config::to_yaml(config) : "");
+    if (!main) {
+      config = config::parse_config(yaml, path + "/config.yaml");
+      opened.emplace(run::RunDirectory::elsewhere(path));
+    }
+  }
+  run::RunDirectory run = std::move(*opened);
+  log::init(main ? config.runtime.log_level : std::string("warn"));  // one rank tells the story
+  if (main) log::add_file(run.log_path());
   apply_runtime(config.runtime);  // seeds before the model is built: same seed, same init
-  const torch::Device device = resolve_device(config.runtime.device);
-  const auto tracker = track::tracker_for(config, run);
+  torch::Device device = resolve_device(config.runtime.device);
+  // One GPU per process: LOCAL_RANK picks it (rank 0's config names its own).
+  if (group && device.is_cuda()) device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(group->local_rank()));
+  const auto tracker = main ? track::tracker_for(config, run) : track::null_tracker();
   tracker->started(request.resume);
-  Trainer trainer(config, run, device, *tracker);
+  Trainer trainer(config, run, device, *tracker, group);
   TrainSummary summary;
   try {
     summary = trainer.run(request.resume);
   } catch (...) {
     tracker->failed();
-    log::remove_file();
+    if (main) log::remove_file();
     throw;
   }
   tracker->finished(summary_metrics(summary), summary.epochs_completed);
-  log::remove_file();
+  if (main) log::remove_file();
   return summary;
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "tessera/core/config/experiment.h"
 #include "tessera/core/error.h"
 #include "tessera/dist/launch.h"
 
@@ -93,6 +94,23 @@ TEST(LaunchEnvironment, EveryMistakeNamesItsVariable) {
             std::string::npos);
   EXPECT_NE(with({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_PORT", "70000"}}).find("MASTER_PORT=70000 is outside 1..65535"),
             std::string::npos);
+}
+
+}  // namespace
+}  // namespace tessera::dist
+
+namespace tessera::dist {
+namespace {
+
+TEST(DistributedConfig, AutoByDefaultAndOnlyAutoOrOff) {
+  EXPECT_EQ(config::parse_config("model: {name: simple_cnn}\n", "c.yaml").runtime.distributed, "auto");
+  EXPECT_EQ(config::parse_config("runtime: {distributed: off}\n", "c.yaml").runtime.distributed, "off");
+  try {
+    config::parse_config("runtime: {distributed: nccl}\n", "c.yaml");
+    ADD_FAILURE() << "accepted distributed: nccl";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("runtime.distributed"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "tessera/core/config/experiment.h"
+#include "tessera/dist/launch.h"
 #include "tessera/monitor/after_training.h"
 #include "tessera/train/trainer.h"
 
@@ -29,7 +30,8 @@ void add_train_command(CLI::App& app) {
       "  tessera train configs/digits.yaml --set optim.lr=0.01 --set train.epochs=5\n"
       "  tessera train configs/digits.yaml --resume              # continue the latest 'digits' run\n"
       "  tessera train configs/digits.yaml --resume models/digits-2\n"
-      "  tessera train configs/digits.yaml --dry-run             # print the resolved config");
+      "  tessera train configs/digits.yaml --dry-run             # print the resolved config\n"
+      "  torchrun --no-python --nproc-per-node 2 tessera train configs/digits.yaml   # data-parallel");
   command->add_option("config", options->config, "YAML config file")->required()->check(CLI::ExistingFile);
   command->add_option("--set", options->overrides, "Override a config value: section.key=value (repeatable)")
       ->allow_extra_args(false);
@@ -47,7 +49,16 @@ void add_train_command(CLI::App& app) {
     }
     request.resume = resume->count() > 0;
     request.resume_dir = options->resume;
+    // Under torchrun (or RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT set by hand), join the group.
+    std::unique_ptr<dist::Group> group;
+    if (request.config.runtime.distributed != "off") {
+      if (const auto env = dist::read_launch_environment(); env && env->world_size > 1) {
+        group = dist::Group::join(*env);
+        request.group = group.get();
+      }
+    }
     const train::TrainSummary summary = train::train(request);
+    if (group && !group->is_main()) return;  // rank 0 reports
     monitor::record_after_training(summary.run_dir);  // data_fingerprint.json, drift_reference.json
     std::printf("run directory: %s\n", summary.run_dir.c_str());
     if (request.config.is_language_model()) {

@@ -116,6 +116,10 @@ class BatchLoader {
   std::optional<Batch> next();
   std::size_t batches_per_epoch() const;
   std::size_t samples_per_epoch() const;  // this process's share when sharded
+  // From the next start_epoch on, read only shard `rank` of `count` (LoaderOptions::shard_*). Call
+  // it between epochs, from the thread that starts them. Throws UserError for a shard that does
+  // not exist.
+  void set_shard(int rank, int count, ShardPadding padding);
   const ClassificationDataset& dataset() const { return dataset_; }
   const LoaderOptions& options() const { return options_; }
   bool dicom() const { return dicom_; }  // the dataset is DICOM (the medical pipeline)

@@ -36,6 +36,7 @@ class Group {
 
   int rank() const;
   int size() const;
+  int local_rank() const;  // which GPU of its machine this process drives
   bool is_main() const { return rank() == 0; }
   std::string backend() const;  // "gloo"
 
@@ -45,6 +46,8 @@ class Group {
   // up to options.bucket_bytes per dtype, one all-reduce per bucket. A parameter without a
   // gradient on this rank joins with zeros, so every rank sends the same shapes.
   void average_gradients(const std::vector<torch::Tensor>& parameters);
+  // Rank 0's `text` on every rank (the others' argument is ignored): the run directory, the config.
+  std::string broadcast_text(const std::string& text);
   // Element-wise sums over ranks (exact for counts up to 2^53): metric totals.
   std::vector<double> sum(const std::vector<double>& values);
   void barrier();

@@ -30,6 +30,9 @@ class RunDirectory {
   static RunDirectory create(const config::ExperimentConfig& config);
   // Opens an existing run directory; UserError when `path` does not hold a config.yaml.
   static RunDirectory open(const std::filesystem::path& path);
+  // Rank 0's run directory as another rank of a data-parallel run names it: nothing is checked
+  // or written (that rank may be on another machine, without the folder).
+  static RunDirectory elsewhere(const std::filesystem::path& path) { return RunDirectory(path); }
   // The most recently modified run of `name` under `output_dir` (name, name-2, ...), if any.
   static std::optional<std::filesystem::path> latest(const std::filesystem::path& output_dir, const std::string& name);
 

@@ -62,6 +62,7 @@ class LanguageModelTask final : public Task {
   std::size_t batches_per_epoch(Split split) const override;
   std::size_t examples(Split split) const override;
   void start_epoch(Split split, std::int64_t epoch) override;
+  void shard_training(int rank, int world) override;
   std::optional<TaskBatch> next_batch(Split split) override;
   std::unique_ptr<Evaluation> new_evaluation() const override;
   void write_to_run(const run::RunDirectory& run) const override;
@@ -85,6 +86,10 @@ class LanguageModelTask final : public Task {
   models::Gpt gpt_{nullptr};
   std::map<Split, data::TokenStream> texts_;
   std::map<Split, Cursor> cursors_;
+  // Data-parallel training: each step draws the windows of a batch `world` times as large and
+  // this rank takes its block, so the ranks together see what one process with that batch sees.
+  int shard_rank_ = 0;
+  int shard_world_ = 1;
 };
 
 }  // namespace tessera::tasks

@@ -63,6 +63,10 @@ class Task {
   virtual std::size_t batches_per_epoch(Split split) const = 0;
   virtual std::size_t examples(Split split) const = 0;
   virtual void start_epoch(Split split, std::int64_t epoch) = 0;
+  // Data-parallel training: from the next epoch on, the train split yields only rank `rank`'s
+  // share of what one process would see (disjoint across ranks, the same number of steps on
+  // every rank). Validation and test stay whole.
+  virtual void shard_training(int rank, int world) = 0;
   virtual std::optional<TaskBatch> next_batch(Split split) = 0;
 
   virtual std::unique_ptr<Evaluation> new_evaluation() const = 0;

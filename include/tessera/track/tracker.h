@@ -31,5 +31,7 @@ class RunTracker {
 
 // The tracker `config` asks for: MLflow when runtime.mlflow_dir is set, else one that does nothing.
 std::unique_ptr<RunTracker> tracker_for(const config::ExperimentConfig& config, const run::RunDirectory& run);
+// One that records nothing: the ranks other than 0 of a data-parallel run.
+std::unique_ptr<RunTracker> null_tracker();
 
 }  // namespace tessera::track

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "tessera/core/config/experiment.h"
+#include "tessera/dist/group.h"
 
 namespace tessera::train {
 
@@ -19,6 +20,11 @@ struct TrainRequest {
   // empty with `resume` set, the latest run of config.runtime.name under output_dir.
   bool resume = false;
   std::filesystem::path resume_dir;
+  // Data-parallel training (dist/group.h): every rank calls train() with the same request and its
+  // own joined group. Rank 0 makes (or opens) the run directory and alone writes to it, logs to
+  // train.log and tracks; the others take its config, train their shard of each epoch, and log
+  // warnings only. Resuming needs the run directory on storage every rank can read.
+  dist::Group* group = nullptr;
 };
 
 struct TrainSummary {

@@ -28,6 +28,10 @@ struct RuntimeConfig {
   // --backend-store-uri ./mlruns`: mlflow 3.x refuses a file store without that variable.
   std::string mlflow_dir;                   // e.g. mlruns
   std::string mlflow_experiment = "tessera";  // found by name, created when absent
+  // Data-parallel training (dist/group.h): "auto" joins the group that the launcher describes
+  // (torchrun, or RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT set by hand) and trains alone when
+  // none is set; "off" always trains alone, launcher or not.
+  std::string distributed = "auto";  // auto | off
 
   template <class V>
   void visit(V& v) {
@@ -43,6 +47,7 @@ struct RuntimeConfig {
     v.field("tf32", tf32);
     v.field("mlflow_dir", mlflow_dir);
     v.field("mlflow_experiment", mlflow_experiment);
+    v.field("distributed", distributed);
   }
   void validate(const SectionChecker& c) const {
     static const std::regex device_pattern("auto|cpu|cuda|cuda:[0-9]+");
@@ -56,6 +61,7 @@ struct RuntimeConfig {
     c.one_of("memory_format", memory_format, {"auto", "contiguous", "channels_last"});
     if (mlflow_experiment.empty()) c.fail("mlflow_experiment", "must not be empty");
     if (mlflow_experiment.find_first_of("\r\n") != std::string::npos) c.fail("mlflow_experiment", "must be one line");
+    c.one_of("distributed", distributed, {"auto", "off"});
   }
 };
 
