@@ -15,12 +15,11 @@
 #include <string>
 #include <vector>
 
-#include <netinet/in.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "support/free_port.h"
 #include "support/temp_dir.h"
 #include "tessera/core/error.h"
 #include "tessera/dist/group.h"
@@ -65,18 +64,6 @@ torch::Tensor flat(torch::nn::Sequential& net) {
   return torch::cat(parts);
 }
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 struct RankExit {
   int status = -1;  // exit status, or 128 + signal
   double seconds = 0;
@@ -84,7 +71,7 @@ struct RankExit {
 
 // Starts `world` copies of this executable as ranks of `role` and waits for all of them.
 std::vector<RankExit> run_ranks(const std::string& role, const std::filesystem::path& out, int world = kWorld) {
-  const std::string port = std::to_string(free_port());
+  const std::string port = std::to_string(tessera::testing::free_port());
   std::vector<pid_t> pids;
   const auto start = std::chrono::steady_clock::now();
   for (int rank = 0; rank < world; ++rank) {

@@ -15,29 +15,16 @@
 #include <thread>
 #include <vector>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "e2e/cli.h"
+#include "support/free_port.h"
 #include "tessera/models/safetensors.h"
 
 namespace tessera::e2e {
 namespace {
 namespace fs = std::filesystem;
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 fs::path write_lm_config(const fs::path& root, int batch, const std::string& name) {
   if (!fs::exists(root / "corpus.txt")) {
@@ -60,7 +47,7 @@ fs::path write_lm_config(const fs::path& root, int batch, const std::string& nam
 
 // Starts `tessera args` as ranks 0 .. world-1 of one job (plain environment variables).
 std::vector<pid_t> spawn_ranks(const std::vector<std::string>& args, const fs::path& dir, int world = 2) {
-  const std::string port = std::to_string(free_port());
+  const std::string port = std::to_string(tessera::testing::free_port());
   std::vector<pid_t> pids;
   for (int rank = 0; rank < world; ++rank) {
     ::setenv("RANK", std::to_string(rank).c_str(), 1);
