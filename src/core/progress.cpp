@@ -30,7 +30,8 @@ Progress::Progress(std::string label, std::int64_t total, std::string unit, std:
       unit_(std::move(unit)),
       total_(total),
       log_every_(std::max<std::int64_t>(1, log_every)),
-      terminal_(stderr_is_terminal()),
+      // A quiet process (log level above info: another rank of a group) draws no bar either.
+      terminal_(stderr_is_terminal() && log::enabled(log::Level::info)),
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 

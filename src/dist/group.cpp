@@ -11,10 +11,12 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 
 #include "tessera/core/error.h"
+#include "tessera/core/logging.h"
 
 namespace tessera::dist {
 
@@ -164,11 +166,59 @@ std::vector<double> Group::sum(const std::vector<double>& values) {
   return {data, data + tensor[0].numel()};
 }
 
+torch::Tensor Group::gather_rows(const torch::Tensor& rows) {
+  if (!rows.defined() || rows.dim() != 2 || rows.scalar_type() != torch::kFloat64) {
+    throw UserError("Group::gather_rows needs 2-D float64 rows");
+  }
+  const torch::Tensor mine = rows.to(torch::kCPU).contiguous();
+  if (size() == 1) return mine;
+  // How many rows each rank has (a sum of one-hot counts), and whether all agree on the width.
+  std::vector<double> counts(static_cast<std::size_t>(size()) + 1, 0.0);
+  counts[static_cast<std::size_t>(rank())] = static_cast<double>(mine.size(0));
+  counts.back() = static_cast<double>(mine.size(1));
+  counts = sum(counts);
+  const std::int64_t columns = mine.size(1);
+  if (counts.back() != static_cast<double>(columns * size())) {
+    throw UserError("gather_rows: rank " + std::to_string(rank()) + " has rows of " + std::to_string(columns) +
+                    " columns, another rank a different width");
+  }
+  std::int64_t longest = 0, total = 0;
+  for (int r = 0; r < size(); ++r) {
+    const auto n = static_cast<std::int64_t>(counts[static_cast<std::size_t>(r)]);
+    longest = std::max(longest, n);
+    total += n;
+  }
+  if (longest == 0 || columns == 0) return torch::zeros({total, columns}, torch::kFloat64);
+  // Gloo's all-gather wants equal shapes: pad every rank's rows to the longest, then trim.
+  torch::Tensor padded = torch::zeros({longest, columns}, torch::kFloat64);
+  padded.narrow(0, 0, mine.size(0)).copy_(mine);
+  std::vector<std::vector<at::Tensor>> gathered(1);
+  for (int r = 0; r < size(); ++r) gathered[0].push_back(torch::empty_like(padded));
+  std::vector<at::Tensor> input{padded};
+  c10d::AllgatherOptions options;
+  options.timeout = impl_->options.timeout;
+  wait_for(impl_->backend->allgather(gathered, input, options), "all-gather", impl_->env, impl_->options.timeout);
+  std::vector<torch::Tensor> parts;
+  for (int r = 0; r < size(); ++r) {
+    parts.push_back(gathered[0][static_cast<std::size_t>(r)].narrow(0, 0, static_cast<std::int64_t>(counts[static_cast<std::size_t>(r)])));
+  }
+  return torch::cat(parts);
+}
+
 void Group::barrier() {
   if (size() == 1) return;
   c10d::BarrierOptions options;
   options.timeout = impl_->options.timeout;
   wait_for(impl_->backend->barrier(options), "barrier", impl_->env, impl_->options.timeout);
+}
+
+std::unique_ptr<Group> join_if_launched(const std::string& policy) {
+  if (policy == "off") return nullptr;
+  const auto env = read_launch_environment();
+  if (!env || env->world_size <= 1) return nullptr;
+  auto group = Group::join(*env);
+  if (!group->is_main()) log::init("warn");
+  return group;
 }
 
 }  // namespace tessera::dist

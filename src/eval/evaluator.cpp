@@ -1,5 +1,6 @@
 #include "tessera/eval/evaluator.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "tessera/core/atomic_file.h"
@@ -10,6 +11,7 @@
 #include "tessera/core/logging.h"
 #include "tessera/core/progress.h"
 #include "tessera/data/dataset.h"
+#include "tessera/dist/group.h"
 #include "tessera/eval/batch_timer.h"
 #include "tessera/eval/graphed_forward.h"
 #include "tessera/eval/language_model_eval.h"
@@ -19,6 +21,16 @@
 #include "tessera/tasks/classification.h"
 
 namespace tessera::eval {
+namespace {
+
+// Every rank's values, concatenated in rank order.
+std::vector<double> gather_column(dist::Group& group, const std::vector<double>& values) {
+  const torch::Tensor rows = group.gather_rows(
+      torch::tensor(values, torch::kFloat64).reshape({static_cast<std::int64_t>(values.size()), 1}));
+  return {rows.data_ptr<double>(), rows.data_ptr<double>() + rows.numel()};
+}
+
+}  // namespace
 
 EvalResult evaluate(const EvalRequest& request) {
   const auto run = run::RunDirectory::open(request.run_dir);
@@ -32,6 +44,8 @@ EvalResult evaluate(const EvalRequest& request) {
   // Kept beside the loader's copy: the report names samples (its mistakes) by dataset index.
   const data::ClassificationDataset dataset = data::load_dataset(request.data, task->classes());
   task->set_dataset(tasks::Split::test, dataset);
+  dist::Group* group = request.group;
+  if (group) task->shard(tasks::Split::test, group->rank(), group->size());
 
   // Inference mode: no autograd bookkeeping at all (cheaper than NoGradGuard).
   const c10::InferenceMode inference;
@@ -40,7 +54,8 @@ EvalResult evaluate(const EvalRequest& request) {
   auto evaluation = task->new_evaluation();
   std::int64_t unreadable = 0;
   log::info("eval on ", describe_device(device), " (", describe_compute(task->compute()),
-            forward.graphs_enabled() ? ", CUDA graphs" : "", "), batch ", task->config().eval.batch_size);
+            forward.graphs_enabled() ? ", CUDA graphs" : "", "), batch ", task->config().eval.batch_size,
+            group ? ", " + std::to_string(group->size()) + " processes, each on its shard" : std::string());
   Progress bar("eval", static_cast<std::int64_t>(task->examples(tasks::Split::test)), "img", 1000);
   const auto start = std::chrono::steady_clock::now();
   task->start_epoch(tasks::Split::test, 0);
@@ -57,9 +72,20 @@ EvalResult evaluate(const EvalRequest& request) {
     evaluation->update(outputs, *batch);  // with the rows' dataset indices
     bar.update(evaluation->count() + unreadable);
   }
-  const std::vector<double> batch_ms = timer.milliseconds();  // waits for the device
+  std::vector<double> batch_ms = timer.milliseconds();  // waits for the device
   bar.finish();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (group) {
+    // The whole set's evaluation on every rank, every rank's batch latencies, the slowest rank's
+    // time (the job is done when it is), and every unreadable file.
+    const auto share = evaluation->share();
+    evaluation->adopt({group->sum(share.sums), group->gather_rows(share.rows)});
+    batch_ms = gather_column(*group, batch_ms);
+    const std::vector<double> times = gather_column(*group, {seconds});
+    seconds = *std::max_element(times.begin(), times.end());
+    unreadable = static_cast<std::int64_t>(group->sum({static_cast<double>(unreadable)})[0]);
+    if (!group->is_main()) return {};  // rank 0 writes the report
+  }
   std::vector<double> item_ms;
   item_ms.reserve(batch_ms.size());
   for (double ms : batch_ms) item_ms.push_back(ms / task->config().eval.batch_size);
@@ -68,6 +94,7 @@ EvalResult evaluate(const EvalRequest& request) {
   report["run"] = run.path().filename().string();
   report["weights"] = request.last_weights ? "last" : "best";
   report["device"] = describe_device(device);
+  report["processes"] = group ? group->size() : 1;
   report["unreadable"] = unreadable;
   report["throughput"] = {{"images", evaluation->count()},
                           {"seconds", seconds},

@@ -11,13 +11,14 @@
 #include "tessera/core/format.h"
 #include "tessera/core/logging.h"
 #include "tessera/core/progress.h"
+#include "tessera/dist/group.h"
 #include "tessera/eval/graphed_forward.h"
 #include "tessera/report/run_report.h"
 
 namespace tessera::eval {
 
 nlohmann::json evaluate_text(tasks::LanguageModelTask& task, data::TokenStream text, std::int64_t stride,
-                             bool cuda_graphs) {
+                             bool cuda_graphs, dist::Group* group) {
   const std::int64_t context = task.config().model.context;
   if (stride < 0 || stride > context) {
     throw UserError("--stride must be between 1 and the model's context (" + std::to_string(context) + "), got " +
@@ -30,13 +31,14 @@ nlohmann::json evaluate_text(tasks::LanguageModelTask& task, data::TokenStream t
   const std::size_t windows = data::evaluation_windows(tokens, context, stride).size();
   task.mutable_config().text.eval_stride = static_cast<int>(stride);
   task.set_text(tasks::Split::test, std::move(text));
+  if (group) task.shard(tasks::Split::test, group->rank(), group->size());
 
   // Inference mode: no autograd bookkeeping at all (cheaper than NoGradGuard).
   const c10::InferenceMode inference;
   task.module().eval();
   GraphedForward forward(task, cuda_graphs);  // bf16 autocast via task.compute(), float32 logits
   auto evaluation = task.new_evaluation();
-  Progress bar("eval", tokens - 1, "tok", 100000);
+  Progress bar("eval", group ? 0 : tokens - 1, "tok", 100000);  // a rank scores an unknown share
   const auto start = std::chrono::steady_clock::now();
   task.start_epoch(tasks::Split::test, 0);
   while (auto batch = task.next_batch(tasks::Split::test)) {
@@ -44,7 +46,13 @@ nlohmann::json evaluate_text(tasks::LanguageModelTask& task, data::TokenStream t
     bar.update(evaluation->count());
   }
   bar.finish();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (group) {  // the whole text's sums on every rank; the job took as long as its slowest rank
+    const auto share = evaluation->share();
+    evaluation->adopt({group->sum(share.sums), group->gather_rows(share.rows)});
+    const torch::Tensor times = group->gather_rows(torch::full({1, 1}, seconds, torch::kFloat64));
+    seconds = times.max().item<double>();
+  }
 
   nlohmann::json report = evaluation->report();
   const double nll_sum = report.at("nll_sum").get<double>();
@@ -56,6 +64,7 @@ nlohmann::json evaluate_text(tasks::LanguageModelTask& task, data::TokenStream t
   report["windows"] = windows;
   report["batch_size"] = task.config().eval.batch_size;
   report["seconds"] = seconds;
+  report["processes"] = group ? group->size() : 1;
   report["tokens_per_second"] = seconds > 0 ? static_cast<double>(evaluation->count()) / seconds : 0.0;
   return report;
 }
@@ -73,7 +82,8 @@ EvalResult evaluate_language_model(const EvalRequest& request) {
             "): ", text.tokens.size(), " tokens of ", request.data.string(), ", window ", task->config().model.context,
             ", stride ", request.stride > 0 ? request.stride : task->config().model.context, ", batch ",
             task->config().eval.batch_size);
-  nlohmann::json report = evaluate_text(*task, std::move(text), request.stride, graphs);
+  nlohmann::json report = evaluate_text(*task, std::move(text), request.stride, graphs, request.group);
+  if (request.group && !request.group->is_main()) return {};  // rank 0 writes the report
   report["run"] = run.path().filename().string();
   report["weights"] = request.last_weights ? "last" : "best";
   report["data"] = request.data.string();

@@ -120,6 +120,38 @@ void ClassificationMetrics::merge(const ClassificationMetrics& other) {
   nll_sum_ += other.nll_sum_;
 }
 
+std::vector<double> ClassificationMetrics::totals() const {
+  std::vector<double> out;
+  out.reserve(confusion_.size() * confusion_.size() + 3);
+  for (const auto& row : confusion_) {
+    for (const std::int64_t n : row) out.push_back(static_cast<double>(n));
+  }
+  out.push_back(static_cast<double>(count_));
+  out.push_back(static_cast<double>(top_k_hits_));
+  out.push_back(nll_sum_);
+  return out;
+}
+
+void ClassificationMetrics::set_totals(const std::vector<double>& totals) {
+  const std::size_t c = class_names_.size();
+  if (totals.size() != c * c + 3) {
+    throw UserError("ClassificationMetrics::set_totals: expected " + std::to_string(c * c + 3) + " numbers for " +
+                    std::to_string(c) + " classes, got " + std::to_string(totals.size()));
+  }
+  for (std::size_t i = 0; i + 1 < totals.size(); ++i) {  // every entry but the NLL sum is a count
+    if (!(totals[i] >= 0.0) || totals[i] != std::floor(totals[i]) || totals[i] > 9007199254740992.0) {
+      throw UserError("ClassificationMetrics::set_totals: entry " + std::to_string(i) + " is not a count: " +
+                      std::to_string(totals[i]));
+    }
+  }
+  for (std::size_t i = 0; i < c; ++i) {
+    for (std::size_t j = 0; j < c; ++j) confusion_[i][j] = static_cast<std::int64_t>(totals[i * c + j]);
+  }
+  count_ = static_cast<std::int64_t>(totals[c * c]);
+  top_k_hits_ = static_cast<std::int64_t>(totals[c * c + 1]);
+  nll_sum_ = totals[c * c + 2];
+}
+
 double ClassificationMetrics::accuracy() const {
   std::int64_t correct = 0;
   for (std::size_t i = 0; i < confusion_.size(); ++i) correct += confusion_[i][i];

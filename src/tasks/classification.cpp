@@ -126,8 +126,11 @@ void ClassificationTask::set_dataset(Split split, data::ClassificationDataset da
   loaders_[split] = std::make_unique<data::BatchLoader>(std::move(dataset), loader_options(split));
 }
 
-void ClassificationTask::shard_training(int rank, int world) {
-  loaders_.at(Split::train)->set_shard(rank, world, data::ShardPadding::repeat_to_equal);
+void ClassificationTask::shard(Split split, int rank, int world) {
+  const auto it = loaders_.find(split);
+  if (it == loaders_.end()) return;  // no such split: nothing to share out
+  it->second->set_shard(rank, world,
+                        split == Split::train ? data::ShardPadding::repeat_to_equal : data::ShardPadding::none);
 }
 
 data::LoaderOptions ClassificationTask::loader_options(Split split) const {

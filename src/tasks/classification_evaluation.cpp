@@ -76,6 +76,68 @@ void ClassificationEvaluation::update(const torch::Tensor& outputs, const torch:
   }
 }
 
+namespace {
+constexpr std::int64_t kRecordColumns = 6;  // index, target, predicted, confidence, p(target), p(positive)
+}  // namespace
+
+EvaluationShare ClassificationEvaluation::share() const {
+  EvaluationShare out;
+  out.sums = metrics_.totals();
+  out.sums.push_back(indexed_ ? 1.0 : 0.0);
+  out.sums.push_back(1.0);
+  out.rows = torch::empty({static_cast<std::int64_t>(records_.size()), kRecordColumns}, torch::kFloat64);
+  double* row = out.rows.data_ptr<double>();
+  for (const auto& r : records_) {
+    *row++ = static_cast<double>(r.index);
+    *row++ = r.target;
+    *row++ = r.predicted;
+    *row++ = r.confidence;
+    *row++ = r.true_probability;
+    *row++ = r.positive_probability;
+  }
+  return out;
+}
+
+void ClassificationEvaluation::adopt(const EvaluationShare& whole) {
+  const auto classes = static_cast<double>(metrics_.num_classes());
+  if (whole.sums.size() < 2 || !whole.rows.defined() || whole.rows.dim() != 2 ||
+      whole.rows.size(1) != kRecordColumns || whole.rows.scalar_type() != torch::kFloat64) {
+    throw UserError("ClassificationEvaluation::adopt: a share must have the metrics' totals and float64 rows of " +
+                    std::to_string(kRecordColumns) + " columns");
+  }
+  const std::vector<double> totals(whole.sums.begin(), whole.sums.end() - 2);
+  const auto rows = whole.rows.contiguous();
+  const double* row = rows.data_ptr<double>();
+  std::vector<SampleRecord> records(static_cast<std::size_t>(rows.size(0)));
+  for (auto& r : records) {
+    r.index = static_cast<std::int64_t>(row[0]);
+    r.target = static_cast<int>(row[1]);
+    r.predicted = static_cast<int>(row[2]);
+    r.confidence = row[3];
+    r.true_probability = row[4];
+    r.positive_probability = row[5];
+    if (!(row[1] >= 0 && row[1] < classes && row[2] >= 0 && row[2] < classes)) {
+      throw UserError("ClassificationEvaluation::adopt: a record's class is outside [0, " +
+                      std::to_string(metrics_.num_classes()) + ")");
+    }
+    row += kRecordColumns;
+  }
+  metrics::ClassificationMetrics metrics = metrics_;
+  metrics.set_totals(totals);  // validates the counts
+  if (metrics.count() != static_cast<std::int64_t>(records.size())) {
+    throw UserError("ClassificationEvaluation::adopt: " + std::to_string(records.size()) + " records for " +
+                    std::to_string(metrics.count()) + " counted samples");
+  }
+  const bool indexed = whole.sums[whole.sums.size() - 2] == whole.sums.back();
+  if (indexed) {
+    std::stable_sort(records.begin(), records.end(),
+                     [](const SampleRecord& a, const SampleRecord& b) { return a.index < b.index; });
+  }
+  metrics_ = std::move(metrics);
+  records_ = std::move(records);
+  indexed_ = indexed;
+}
+
 double ClassificationEvaluation::value(const std::string& name) const {
   if (name == "loss") return metrics_.mean_loss();
   if (name == "accuracy") return metrics_.accuracy();

@@ -5,6 +5,7 @@
 
 #include "tessera/core/error.h"
 #include "tessera/core/logging.h"
+#include "tessera/data/shard.h"
 #include "tessera/models/safetensors.h"
 #include "tessera/text/bpe_trainer.h"
 #include "tessera/text/char_tokenizer.h"
@@ -47,6 +48,18 @@ class LanguageModelEvaluation final : public Evaluation {
             {"nll_sum", nll_}};
   }
   std::map<std::string, std::string> artifacts() const override { return {}; }
+  // Everything adds up: {NLL sum, scored tokens, correct tokens}; no rows.
+  EvaluationShare share() const override {
+    return {{nll_, static_cast<double>(tokens_), static_cast<double>(correct_)}, torch::empty({0, 0}, torch::kFloat64)};
+  }
+  void adopt(const EvaluationShare& whole) override {
+    if (whole.sums.size() != 3 || whole.sums[1] < 0 || whole.sums[2] < 0 || whole.sums[2] > whole.sums[1]) {
+      throw UserError("LanguageModelEvaluation::adopt: expected {NLL sum, tokens, correct tokens}");
+    }
+    nll_ = whole.sums[0];
+    tokens_ = static_cast<std::int64_t>(whole.sums[1]);
+    correct_ = static_cast<std::int64_t>(whole.sums[2]);
+  }
 
  private:
   double nll_ = 0.0;
@@ -211,6 +224,7 @@ data::TokenStream LanguageModelTask::tokenize(const std::vector<std::string>& do
 void LanguageModelTask::set_text(Split split, data::TokenStream stream) {
   texts_[split] = std::move(stream);
   cursors_.erase(split);
+  shards_.erase(split);
 }
 
 const data::TokenStream* LanguageModelTask::text(Split split) const {
@@ -235,12 +249,29 @@ std::int64_t LanguageModelTask::eval_stride() const {
 
 std::size_t LanguageModelTask::batches_per_epoch(Split split) const {
   if (split == Split::train) return static_cast<std::size_t>(config_.text.steps_per_epoch);
-  const auto* stream = text(split);
-  if (stream == nullptr) return 0;
-  const auto windows =
-      data::evaluation_windows(static_cast<std::int64_t>(stream->tokens.size()), config_.model.context, eval_stride());
   const auto batch = static_cast<std::size_t>(config_.eval.batch_size);
-  return (windows.size() + batch - 1) / batch;
+  return (sharded_windows(split).size() + batch - 1) / batch;
+}
+
+LanguageModelTask::Shard LanguageModelTask::shard_of(Split split) const {
+  const auto it = shards_.find(split);
+  return it == shards_.end() ? Shard{} : it->second;
+}
+
+std::vector<data::EvalWindow> LanguageModelTask::sharded_windows(Split split) const {
+  const auto* stream = text(split);
+  if (stream == nullptr) return {};
+  auto windows =
+      data::evaluation_windows(static_cast<std::int64_t>(stream->tokens.size()), config_.model.context, eval_stride());
+  const Shard shard = shard_of(split);
+  if (shard.world == 1) return windows;
+  std::vector<std::size_t> order(windows.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::vector<data::EvalWindow> mine;
+  for (const std::size_t i : data::shard(order, shard.rank, shard.world, data::ShardPadding::none)) {
+    mine.push_back(windows[i]);
+  }
+  return mine;
 }
 
 std::size_t LanguageModelTask::examples(Split split) const {
@@ -251,19 +282,16 @@ std::size_t LanguageModelTask::examples(Split split) const {
 void LanguageModelTask::start_epoch(Split split, std::int64_t epoch) {
   Cursor cursor;
   cursor.epoch = epoch;
-  if (split != Split::train && has_split(split)) {
-    cursor.windows = data::evaluation_windows(static_cast<std::int64_t>(texts_.at(split).tokens.size()),
-                                              config_.model.context, eval_stride());
-  }
+  if (split != Split::train && has_split(split)) cursor.windows = sharded_windows(split);
   cursors_[split] = std::move(cursor);
 }
 
-void LanguageModelTask::shard_training(int rank, int world) {
+void LanguageModelTask::shard(Split split, int rank, int world) {
   if (world < 1 || rank < 0 || rank >= world) {
-    throw UserError("training shard " + std::to_string(rank) + " of " + std::to_string(world) + " does not exist");
+    throw UserError(std::string(split_name(split)) + " shard " + std::to_string(rank) + " of " + std::to_string(world) +
+                    " does not exist");
   }
-  shard_rank_ = rank;
-  shard_world_ = world;
+  shards_[split] = Shard{rank, world};
 }
 
 std::optional<TaskBatch> LanguageModelTask::next_batch(Split split) {
@@ -283,14 +311,15 @@ std::optional<TaskBatch> LanguageModelTask::next_batch(Split split) {
     const auto size = static_cast<std::int64_t>(tokens.size());
     const auto step = static_cast<std::int64_t>(cursor.next);
     const std::int64_t stride = config_.text.train_stride > 0 ? config_.text.train_stride : context;
-    const std::int64_t global = batch * shard_world_;  // the whole job's batch; this rank's block below
+    const Shard shard = shard_of(Split::train);
+    const std::int64_t global = batch * shard.world;  // the whole job's batch; this rank's block below
     const auto all_starts =
         config_.text.sampling == "sequential"
             ? data::sequential_window_starts(size, context + 1, global, stride, config_.text.steps_per_epoch,
                                              cursor.epoch, step)
             : data::random_window_starts(size, context + 1, global, config_.runtime.seed, cursor.epoch, step);
-    const std::vector<std::int64_t> starts(all_starts.begin() + shard_rank_ * batch,
-                                           all_starts.begin() + (shard_rank_ + 1) * batch);
+    const std::vector<std::int64_t> starts(all_starts.begin() + shard.rank * batch,
+                                           all_starts.begin() + (shard.rank + 1) * batch);
     ++cursor.next;
     inputs = torch::empty({batch, context}, torch::kLong);
     targets = torch::empty({batch, context}, torch::kLong);

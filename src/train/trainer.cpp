@@ -54,9 +54,20 @@ void save_weights(const fs::path& path, tasks::Task& task, const config::Experim
   models::save_safetensors(path, models::state_dict(task.module()), metadata);
 }
 
-// One pass over a split without gradients.
-std::unique_ptr<tasks::Evaluation> evaluate_split(tasks::Task& task, tasks::Split split, std::int64_t epoch) {
+// Every rank ends with rank 0's parameters and buffers (batch norm's running statistics, which
+// each rank updates from its own batches, as DistributedDataParallel's broadcast_buffers does).
+void adopt_main_state(dist::Group& group, torch::nn::Module& module) {
+  std::vector<torch::Tensor> state = module.parameters();
+  for (const auto& buffer : module.buffers()) state.push_back(buffer);
+  group.broadcast_from_main(state);
+}
+
+// One pass over a split without gradients. In a group each rank scores its shard with rank 0's
+// weights and statistics, and every rank ends with the whole split's evaluation.
+std::unique_ptr<tasks::Evaluation> evaluate_split(tasks::Task& task, tasks::Split split, std::int64_t epoch,
+                                                  dist::Group* group) {
   torch::NoGradGuard no_grad;
+  if (group) adopt_main_state(*group, task.module());
   task.module().eval();
   auto evaluation = task.new_evaluation();
   task.start_epoch(split, epoch);
@@ -67,7 +78,11 @@ std::unique_ptr<tasks::Evaluation> evaluate_split(tasks::Task& task, tasks::Spli
       const AutocastScope autocast(task.compute());
       outputs = task.forward(batch->inputs);
     }
-    evaluation->update(outputs.to(torch::kFloat32), batch->targets);
+    evaluation->update(outputs.to(torch::kFloat32), *batch);
+  }
+  if (group) {  // all-reduce and all-gather return the same bits everywhere: every rank decides alike
+    const auto share = evaluation->share();
+    evaluation->adopt({group->sum(share.sums), group->gather_rows(share.rows)});
   }
   return evaluation;
 }
@@ -82,7 +97,11 @@ class Trainer {
   TrainSummary run(bool resuming) {
     task_ = tasks::create_training_task(config_, device_);
     if (writes_) task_->write_to_run(run_);
-    if (group_) task_->shard_training(group_->rank(), group_->size());
+    if (group_) {
+      for (const auto split : {tasks::Split::train, tasks::Split::val, tasks::Split::test}) {
+        task_->shard(split, group_->rank(), group_->size());
+      }
+    }
     optimizer_ = make_optimizer(task_->module(), config_.optim);
     const auto steps_per_epoch = static_cast<std::int64_t>(task_->batches_per_epoch(tasks::Split::train));
     if (steps_per_epoch == 0) {
@@ -113,12 +132,10 @@ class Trainer {
     }
     if (group_) {
       // Every rank seeded alike (or loaded the same checkpoint); rank 0's values make sure.
-      std::vector<torch::Tensor> state = task_->module().parameters();
-      for (const auto& buffer : task_->module().buffers()) state.push_back(buffer);
-      group_->broadcast_from_main(state);
+      adopt_main_state(*group_, task_->module());
       log::info("data-parallel: ", group_->size(), " processes (", group_->backend(), "), ",
                 task_->batches_per_epoch(tasks::Split::train), " steps per epoch each, batch ", config_.data.batch_size,
-                " per process; batch norm statistics stay per process");
+                " per process; batch norm normalizes per process, evaluation uses rank 0's running statistics");
     }
 
     log::info("training ", config_.model.name, " on ", task_->examples(tasks::Split::train), " ", task_->unit(), " (",
@@ -225,16 +242,11 @@ class Trainer {
       progress_.best_epoch = epoch;
       return true;
     }
-    const auto evaluation = evaluate_split(*task_, tasks::Split::val, epoch);
-    double accuracy = evaluation->value("accuracy");
-    double loss = evaluation->value("loss");
-    if (group_) {
-      // Every rank evaluated the whole split on the same weights; rank 0's numbers decide for all,
-      // so "best" and early stopping can never differ between ranks.
-      const auto main = group_->sum({group_->is_main() ? loss : 0.0, group_->is_main() ? accuracy : 0.0});
-      loss = main[0];
-      accuracy = main[1];
-    }
+    // In a group every rank holds the same combined evaluation, so "best" and early stopping
+    // can never differ between ranks.
+    const auto evaluation = evaluate_split(*task_, tasks::Split::val, epoch, group_);
+    const double accuracy = evaluation->value("accuracy");
+    const double loss = evaluation->value("loss");
     record["val_loss"] = loss;
     record["val_accuracy"] = accuracy;
     const bool maximize = config_.train.monitor == "val_accuracy";
@@ -267,18 +279,18 @@ class Trainer {
     summary.epochs_completed = progress_.epochs_completed;
     summary.best_epoch = config_.train.keep == "last" ? progress_.epochs_completed : progress_.best_epoch;
     summary.early_stopped = early_stopped;
-    if (!writes_) return summary;  // the final numbers are rank 0's to measure and report
     // Reload the best weights: the summary and the test numbers describe what eval/infer use.
-    if (fs::exists(run_.weights_path())) {
+    // Rank 0 reads them; evaluate_split hands them to the others (who need no shared storage).
+    if (writes_ && fs::exists(run_.weights_path())) {
       models::load_state_dict(task_->module(), models::load_safetensors(run_.weights_path()).tensors);
     }
     if (task_->has_split(tasks::Split::val)) {
-      const auto val = evaluate_split(*task_, tasks::Split::val, 0);
+      const auto val = evaluate_split(*task_, tasks::Split::val, 0, group_);
       summary.best_val_accuracy = val->value("accuracy");
       summary.best_val_loss = val->value("loss");
     }
     if (task_->has_split(tasks::Split::test)) {
-      const auto test = evaluate_split(*task_, tasks::Split::test, 0);
+      const auto test = evaluate_split(*task_, tasks::Split::test, 0, group_);
       summary.test = test->report();
       if (writes_) run_.write_json("test_metrics.json", summary.test);
       log::info("test: accuracy ", fixed(test->value("accuracy")), " loss ", fixed(test->value("loss")), " on ",

@@ -3,7 +3,7 @@
 // process whose OpenMP pool has run cannot use it again.
 //   - 2 ranks with batch B each reach the weights of 1 process with batch 2B after 6 SGD steps
 //     (within 1e-5), starting from different random weights that rank 0's broadcast replaces;
-//   - metric sums are exact;
+//   - metric sums are exact; rows of different counts per rank gather in rank order, bit for bit;
 //   - a rank that dies makes the survivor fail with a clear error well inside the timeout;
 //   - the venv's real torchrun starts the ranks and they join through its agent-hosted store.
 #include <gtest/gtest.h>
@@ -105,6 +105,11 @@ std::vector<RankExit> run_ranks(const std::string& role, const std::filesystem::
 
 // --- the ranks -----------------------------------------------------------------------------------
 
+// Rank r's rows for the gather test: r + 2 rows with values no sum could produce by accident.
+torch::Tensor gather_rows_of(int rank) {
+  return torch::arange(3 * (rank + 2), torch::kFloat64).reshape({rank + 2, 3}) * 1.1 + rank * 1e9 + 1e-7;
+}
+
 // Exit codes: 0 ok, 1 wrong result, 42 the expected clean failure, others: a crash or an error.
 int rank_main(const std::string& role, const std::filesystem::path& out) {
   torch::set_num_threads(1);
@@ -125,6 +130,19 @@ int rank_main(const std::string& role, const std::filesystem::path& out) {
     const auto total = group->sum({static_cast<double>(env->rank), 1.0, 0.5, 1e15 + env->rank});
     const std::vector<double> expected = {1.0, 2.0, 1.0, 2e15 + 1};
     return total == expected ? 0 : 1;
+  }
+  if (role == "gather") {  // rank r contributes r + 2 rows of 3 columns, then an empty set
+    const torch::Tensor mine = gather_rows_of(env->rank);
+    const torch::Tensor all = group->gather_rows(mine);
+    const torch::Tensor expected = torch::cat({gather_rows_of(0), gather_rows_of(1)});
+    const bool empty_ok = group->gather_rows(torch::zeros({0, 3}, torch::kFloat64)).sizes() == torch::IntArrayRef({0, 3});
+    bool width_checked = false;
+    try {
+      group->gather_rows(torch::zeros({1, env->rank + 1}, torch::kFloat64));  // the ranks disagree on k
+    } catch (const UserError&) {
+      width_checked = true;
+    }
+    return torch::equal(all, expected) && empty_ok && width_checked ? 0 : 1;
   }
   if (role == "torchrun") {  // started by torchrun itself: where it put us, and a collective to prove it
     const auto total = group->sum({1.0});
@@ -188,6 +206,11 @@ TEST(DistributedGroup, TwoRanksOfBatchBEqualOneProcessOfBatch2B) {
 TEST(DistributedGroup, MetricSumsAreExact) {
   tessera::testing::TempDir dir;
   for (const auto& exit : run_ranks("sum", dir.path())) EXPECT_EQ(exit.status, 0);
+}
+
+TEST(DistributedGroup, GatherRowsConcatenatesUnequalShardsInRankOrder) {
+  tessera::testing::TempDir dir;
+  for (const auto& exit : run_ranks("gather", dir.path())) EXPECT_EQ(exit.status, 0);
 }
 
 // The real launcher: the venv's torchrun starts this executable as 2 ranks (--no-python), with

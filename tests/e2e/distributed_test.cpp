@@ -4,7 +4,8 @@
 //   - 2 ranks of batch B end with the weights of 1 process of batch 2B (the GPT config: layer
 //     norm, no batch norm, dropout 0, SGD), within 1e-5;
 //   - one run directory, written by rank 0 only;
-//   - a killed rank ends the other with a clear error, not a hang.
+//   - a killed rank ends the other with a clear error, not a hang;
+//   - `tessera eval` on 2 ranks (each its shard) writes the report one process writes.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -20,6 +21,8 @@
 
 #include "e2e/cli.h"
 #include "support/free_port.h"
+#include <nlohmann/json.hpp>
+
 #include "tessera/models/safetensors.h"
 
 namespace tessera::e2e {
@@ -91,6 +94,47 @@ TEST(DistributedTraining, TwoRanksOfBatchBEqualOneProcessOfBatch2B) {
   EXPECT_NE(read_text(dir / "runs" / "pair" / "train.log").find("data-parallel: 2 processes (gloo)"), std::string::npos);
   EXPECT_EQ(read_text(dir / "rank1.log").find("epoch 1"), std::string::npos) << read_text(dir / "rank1.log");
   EXPECT_NE(read_text(dir / "rank0.log").find("run directory: "), std::string::npos);
+  // Validation was sharded too: the pair's val loss (each rank half the windows, all-reduced) is
+  // the single process's.
+  const auto last_record = [](const fs::path& metrics) {
+    const std::string text = read_text(metrics);
+    const auto end = text.find_last_not_of('\n');
+    return nlohmann::json::parse(text.substr(text.rfind('\n', end) + 1));
+  };
+  const auto single_epoch = last_record(dir / "runs" / "single" / "metrics.jsonl");
+  const auto pair_epoch = last_record(dir / "runs" / "pair" / "metrics.jsonl");
+  EXPECT_NEAR(pair_epoch["val_loss"].get<double>(), single_epoch["val_loss"].get<double>(), 1e-5);
+}
+
+// The digits test split (500 images) scored by 2 ranks, each on every other image: the report's
+// counts, confusion matrix, curves and mistakes are the single process's, the loss to rounding.
+TEST(DistributedEvaluation, TwoRanksReportWhatOneProcessReports) {
+  const fs::path dir = fresh_dir("dist-eval");
+  const fs::path run = trained_quick_run();
+  const std::string data = (digits_dir() / "test").string();
+  const auto single = run_tessera({"eval", run.string(), "--data", data, "--output", (dir / "single").string()});
+  ASSERT_EQ(single.exit_code, 0) << single.err;
+  fs::create_directories(dir / "pair");
+  const auto pids = spawn_ranks({"eval", run.string(), "--data", data, "--output", (dir / "pair").string()}, dir);
+  const int rank0 = wait_exit(pids[0]), rank1 = wait_exit(pids[1]);
+  ASSERT_EQ(rank0, 0) << read_text(dir / "rank0.log");
+  ASSERT_EQ(rank1, 0) << read_text(dir / "rank1.log");
+
+  auto one = nlohmann::json::parse(read_text(dir / "single" / "report.json"));
+  auto two = nlohmann::json::parse(read_text(dir / "pair" / "report.json"));
+  EXPECT_EQ(one["processes"], 1);
+  EXPECT_EQ(two["processes"], 2);
+  EXPECT_EQ(two["count"], one["count"]);
+  EXPECT_EQ(two["throughput"]["images"], one["throughput"]["images"]);
+  EXPECT_NEAR(two["loss"].get<double>(), one["loss"].get<double>(), 1e-12);
+  for (const char* key : {"accuracy", "top_k_accuracy", "confusion", "per_class", "macro_f1", "calibration", "mistakes"}) {
+    EXPECT_EQ(two[key], one[key]) << key;
+  }
+  EXPECT_EQ(read_text(dir / "pair" / "confusion.csv"), read_text(dir / "single" / "confusion.csv"));
+  EXPECT_TRUE(fs::exists(dir / "pair" / "report.html"));
+  EXPECT_EQ(read_text(dir / "rank1.log").find("accuracy"), std::string::npos) << "rank 1 should stay quiet";
+  std::cout << "2-rank eval: accuracy " << two["accuracy"] << " on " << two["count"] << " images, loss difference "
+            << std::abs(two["loss"].get<double>() - one["loss"].get<double>()) << "\n";
 }
 
 TEST(DistributedTraining, RunsUnderRealTorchrun) {

@@ -88,6 +88,38 @@ TEST(LanguageModelEval, OneWindowEqualsOneDirectForward) {
   EXPECT_EQ(report["characters"], 12);
 }
 
+// Data-parallel eval: two ranks each score every other window; their summed shares equal one
+// pass over all windows (the ranks of a group add them with an all-reduce).
+TEST(LanguageModelEval, ShardedWindowsAddUpToTheWholeText) {
+  TempDir dir("lm-eval");
+  const std::string text = "the quick brown fox jumps over the lazy dog; 한국어 텍스트도. and then some more words";
+  auto task = tiny_task(dir, text);
+  const nlohmann::json whole = evaluate_text(*task, stream_of(*task, text), 4);
+
+  torch::NoGradGuard no_grad;
+  task->gpt().eval();
+  tasks::EvaluationShare combined{{0.0, 0.0, 0.0}, torch::empty({0, 0}, torch::kFloat64)};
+  std::size_t batches = 0;
+  for (int rank = 0; rank < 2; ++rank) {
+    task->set_text(Split::test, stream_of(*task, text));
+    task->shard(Split::test, rank, 2);
+    batches += task->batches_per_epoch(Split::test);
+    auto evaluation = task->new_evaluation();
+    task->start_epoch(Split::test, 0);
+    while (auto batch = task->next_batch(Split::test)) evaluation->update(task->forward(batch->inputs), *batch);
+    const auto share = evaluation->share();
+    for (std::size_t i = 0; i < 3; ++i) combined.sums[i] += share.sums[i];
+  }
+  auto adopted = task->new_evaluation();
+  adopted->adopt(combined);
+  EXPECT_EQ(adopted->count(), whole["tokens"].get<std::int64_t>());
+  EXPECT_NEAR(adopted->value("loss"), whole["loss"].get<double>(), 1e-6);
+  EXPECT_NEAR(adopted->value("accuracy"), whole["accuracy"].get<double>(), 1e-12);
+  EXPECT_GE(batches, 2u);
+  EXPECT_THROW(adopted->adopt({{1.0, 2.0}, torch::Tensor()}), UserError);
+  EXPECT_THROW(task->shard(Split::test, 2, 2), UserError);
+}
+
 // Stride 1: every token after the first window is predicted from exactly `context` tokens, the
 // first window's from everything before them; batches (of 3 windows) and padding change nothing.
 TEST(LanguageModelEval, StrideOneScoresEachTokenWithTheLongestHistory) {

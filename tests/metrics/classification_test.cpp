@@ -186,6 +186,44 @@ TEST(ClassificationMetrics, MergeEqualsSingleAccumulation) {
   EXPECT_EQ(shard_a.weighted_f1(), single.weighted_f1());
 }
 
+// Sharded evaluation adds the totals of each rank element-wise (a c10d all-reduce does exactly that).
+TEST(ClassificationMetrics, SummedTotalsEqualSingleAccumulation) {
+  const auto single = example_metrics(2);
+  const auto logits = example_logits();
+  const auto targets = example_targets();
+  ClassificationMetrics shard_a(example_names(), 2), shard_b(example_names(), 2);
+  shard_a.update(logits.slice(0, 0, 4), targets.slice(0, 0, 4));
+  shard_b.update(logits.slice(0, 4), targets.slice(0, 4));
+  std::vector<double> sums = shard_a.totals();
+  const std::vector<double> b = shard_b.totals();
+  ASSERT_EQ(sums.size(), 3u * 3u + 3u);
+  for (std::size_t i = 0; i < sums.size(); ++i) sums[i] += b[i];
+
+  ClassificationMetrics whole(example_names(), 2);
+  whole.set_totals(sums);
+  EXPECT_EQ(whole.count(), single.count());
+  EXPECT_EQ(whole.confusion(), single.confusion());
+  EXPECT_EQ(whole.top_k_accuracy(), single.top_k_accuracy());
+  EXPECT_EQ(whole.macro_f1(), single.macro_f1());
+  EXPECT_NEAR(whole.mean_loss(), single.mean_loss(), kExact);  // summation order differs
+  EXPECT_EQ(single.totals().size(), sums.size());
+}
+
+TEST(ClassificationMetrics, SetTotalsRejectsWhatIsNotACount) {
+  ClassificationMetrics m(example_names(), 2);
+  const auto before = example_metrics(2);
+  m.merge(before);
+  std::vector<double> good = m.totals();
+  EXPECT_THROW(m.set_totals(std::vector<double>(good.begin(), good.end() - 1)), UserError);  // length
+  auto fractional = good;
+  fractional[0] = 0.5;
+  EXPECT_THROW(m.set_totals(fractional), UserError);
+  auto negative = good;
+  negative[9] = -1;  // the count
+  EXPECT_THROW(m.set_totals(negative), UserError);
+  EXPECT_EQ(m.totals(), good);  // unchanged by the rejected calls
+}
+
 TEST(ClassificationMetrics, MergeRejectsDifferentSetup) {
   ClassificationMetrics m(example_names(), 2);
   EXPECT_THROW(m.merge(ClassificationMetrics(example_names(), 3)), UserError);

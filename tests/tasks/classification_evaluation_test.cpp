@@ -66,6 +66,46 @@ TEST(ClassificationEvaluation, RecordsEachSample) {
   EXPECT_EQ(e.metrics().confusion(), (std::vector<std::vector<std::int64_t>>{{1, 1}, {2, 1}}));
 }
 
+// Two ranks, each with every other sample (as data::shard deals them), share their partial
+// evaluations; the combined one reports what one pass over all five samples reports.
+TEST(ClassificationEvaluation, SharesOfShardsCombineIntoTheWholeEvaluation) {
+  const auto whole = two_class();
+  const auto logits = logits_for(kP1).to(torch::kFloat);
+  const auto targets = torch::tensor({1, 0, 1, 0, 1}, torch::kLong);
+  const auto indices = torch::tensor({10, 11, 12, 13, 14}, torch::kLong);
+  std::vector<EvaluationShare> shares;
+  for (const auto& rows : {torch::tensor({0, 2, 4}), torch::tensor({1, 3})}) {
+    ClassificationEvaluation rank({"cat", "dog"}, eval_config());
+    rank.update(logits.index_select(0, rows), targets.index_select(0, rows), indices.index_select(0, rows));
+    shares.push_back(rank.share());
+  }
+  EvaluationShare combined{shares[0].sums, torch::cat({shares[0].rows, shares[1].rows})};
+  for (std::size_t i = 0; i < combined.sums.size(); ++i) combined.sums[i] += shares[1].sums[i];
+
+  ClassificationEvaluation adopted({"cat", "dog"}, eval_config());
+  adopted.adopt(combined);
+  ASSERT_EQ(adopted.records().size(), 5u);
+  for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ(adopted.records()[i].index, static_cast<std::int64_t>(10 + i));
+  nlohmann::json expected = whole.report(), actual = adopted.report();
+  EXPECT_NEAR(actual["loss"].get<double>(), expected["loss"].get<double>(), kExact);  // summation order
+  expected.erase("loss");
+  actual.erase("loss");
+  EXPECT_EQ(actual, expected);  // counts, curves, calibration, mistakes: identical
+  EXPECT_EQ(adopted.artifacts(), whole.artifacts());
+}
+
+TEST(ClassificationEvaluation, AdoptRejectsAShareOfAnotherShape) {
+  auto e = two_class();
+  const auto good = e.share();
+  EXPECT_THROW(e.adopt({good.sums, good.rows.narrow(1, 0, 5)}), UserError);      // columns
+  EXPECT_THROW(e.adopt({good.sums, good.rows.narrow(0, 0, 4)}), UserError);      // 4 records, 5 counted
+  EXPECT_THROW(e.adopt({std::vector<double>(3, 0.0), good.rows}), UserError);    // totals of another size
+  auto bad_class = good.rows.clone();
+  bad_class[0][1] = 7;
+  EXPECT_THROW(e.adopt({good.sums, bad_class}), UserError);
+  EXPECT_EQ(e.records().size(), 5u);  // unchanged
+}
+
 TEST(ClassificationEvaluation, ReportHoldsTheContractKeys) {
   const auto report = two_class().report();
   EXPECT_EQ(report["task"], "classification");

@@ -1,7 +1,9 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "tessera/dist/group.h"
 #include "tessera/eval/evaluator.h"
+#include "tessera/run/run_directory.h"
 #include "tessera/track/mlflow_tracker.h"
 
 namespace tessera::cli {
@@ -12,7 +14,8 @@ void add_eval_command(CLI::App& app) {
       "eval", "Evaluate a trained run on a labelled dataset (report.json, confusion.csv) or a language model on text");
   command->footer(
       "Examples:\n  tessera eval models/digits --data data/digits/test --device cpu\n"
-      "  tessera eval models/lm_char_en --data data/corpus-en/fortunes.txt --stride 32   # perplexity, bits/char");
+      "  tessera eval models/lm_char_en --data data/corpus-en/fortunes.txt --stride 32   # perplexity, bits/char\n"
+      "  torchrun --no-python --nproc-per-node 2 tessera eval models/digits --data data/digits/test   # sharded");
   command->add_option("run_dir", request->run_dir, "Run directory written by `tessera train`")->required();
   command->add_option("--data", request->data,
                       "Class-per-subfolder directory or CSV manifest (path,label); language models: a text file or folder")
@@ -29,7 +32,11 @@ void add_eval_command(CLI::App& app) {
   command->add_flag("--cuda-graphs", request->cuda_graphs,
                     "Replay the forward pass of full batches as a CUDA graph (CUDA only; also eval.cuda_graphs)");
   command->callback([request] {
+    // Under torchrun each process scores its shard; rank 0 writes the report.
+    const auto group = dist::join_if_launched(run::RunDirectory::open(request->run_dir).read_config().runtime.distributed);
+    request->group = group.get();
     const eval::EvalResult result = eval::evaluate(*request);
+    if (group && !group->is_main()) return;
     std::vector<std::filesystem::path> files{result.report_path};
     files.insert(files.end(), result.artifact_paths.begin(), result.artifact_paths.end());
     track::record_evaluation(request->run_dir, result.report, files);  // a run trained with runtime.mlflow_dir

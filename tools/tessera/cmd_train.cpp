@@ -3,7 +3,7 @@
 
 #include "commands.h"
 #include "tessera/core/config/experiment.h"
-#include "tessera/dist/launch.h"
+#include "tessera/dist/group.h"
 #include "tessera/monitor/after_training.h"
 #include "tessera/train/trainer.h"
 
@@ -50,13 +50,8 @@ void add_train_command(CLI::App& app) {
     request.resume = resume->count() > 0;
     request.resume_dir = options->resume;
     // Under torchrun (or RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT set by hand), join the group.
-    std::unique_ptr<dist::Group> group;
-    if (request.config.runtime.distributed != "off") {
-      if (const auto env = dist::read_launch_environment(); env && env->world_size > 1) {
-        group = dist::Group::join(*env);
-        request.group = group.get();
-      }
-    }
+    const std::unique_ptr<dist::Group> group = dist::join_if_launched(request.config.runtime.distributed);
+    request.group = group.get();
     const train::TrainSummary summary = train::train(request);
     if (group && !group->is_main()) return;  // rank 0 reports
     monitor::record_after_training(summary.run_dir);  // data_fingerprint.json, drift_reference.json

@@ -50,6 +50,10 @@ class Group {
   std::string broadcast_text(const std::string& text);
   // Element-wise sums over ranks (exact for counts up to 2^53): metric totals.
   std::vector<double> sum(const std::vector<double>& values);
+  // Every rank's float64 [n_r, k] rows, concatenated in rank order, on every rank (an all-gather;
+  // n_r may differ between ranks, k may not): per-sample evaluation records, batch latencies.
+  // Throws UserError when the ranks disagree on k or `rows` is not 2-D float64.
+  torch::Tensor gather_rows(const torch::Tensor& rows);
   void barrier();
 
  private:
@@ -57,5 +61,11 @@ class Group {
   explicit Group(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// What `tessera train` and `tessera eval` do at start: under torchrun (or RANK/WORLD_SIZE/
+// MASTER_ADDR/MASTER_PORT set by hand) with more than one process, join the group; otherwise, or
+// when the config says runtime.distributed: off, run alone (null). Quiets the log of every rank
+// but rank 0, so one process tells the story.
+std::unique_ptr<Group> join_if_launched(const std::string& policy);
 
 }  // namespace tessera::dist

@@ -6,11 +6,16 @@
 // On a GPU: decode threads, side-stream uploads, the fused preprocessing kernel, bf16 autocast
 // and optionally CUDA graphs, with nothing waiting for the device until the end.
 // A language-model run (model.name gpt) is evaluated on text instead: eval/language_model_eval.h.
+// In a c10d group (EvalRequest::group) the ranks share the data out and rank 0 reports the whole.
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <string>
 #include <vector>
+
+namespace tessera::dist {
+class Group;
+}
 
 namespace tessera::eval {
 
@@ -24,6 +29,9 @@ struct EvalRequest {
   bool last_weights = false;          // last.safetensors instead of the best weights
   bool cuda_graphs = false;           // replay full batches as a CUDA graph (also eval.cuda_graphs in the run's config)
   int stride = 0;                     // language models: tokens between window starts; 0 = the context
+  // Data-parallel evaluation (torchrun): each rank scores its shard of the data (disjoint, every
+  // sample once); the partial results are combined exactly, and only rank 0 writes the report.
+  dist::Group* group = nullptr;
 };
 
 struct EvalResult {

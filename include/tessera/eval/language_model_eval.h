@@ -27,9 +27,10 @@ namespace tessera::eval {
 // eval.batch_size windows, under the task's autocast (bf16 on CUDA). `stride` 0 means the context;
 // UserError when it is negative or longer than the context, or when the text has fewer than two
 // tokens. Returns the report above plus tokens, characters, window, stride, windows, accuracy,
-// nll_sum, seconds and tokens_per_second.
+// nll_sum, seconds and tokens_per_second. With a `group`, each rank scores its share of the
+// windows (rank r: windows r, r + size, ...) and every rank returns the whole text's report.
 nlohmann::json evaluate_text(tasks::LanguageModelTask& task, data::TokenStream text, std::int64_t stride,
-                             bool cuda_graphs = false);
+                             bool cuda_graphs = false, dist::Group* group = nullptr);
 
 // The whole command for a language-model run: reads request.data, writes report.json (with the
 // run, weights, device, precision, tokenizer and what encoding replaced) into the output folder.

@@ -42,6 +42,12 @@ class ClassificationMetrics {
   // Adds other's counts into this one (sharded evaluation). Both must have the same class names
   // and top_k, else tessera::UserError.
   void merge(const ClassificationMetrics& other);
+  // The accumulator as numbers that add up across processes: the C*C confusion counts (row-major,
+  // [true][pred]), then count, top-k hits and the NLL sum. set_totals() takes such a vector back
+  // (e.g. summed over ranks); a vector of another length or a negative or fractional count is a
+  // tessera::UserError that changes nothing.
+  std::vector<double> totals() const;
+  void set_totals(const std::vector<double>& totals);
 
   std::int64_t count() const { return count_; }
   int num_classes() const { return static_cast<int>(class_names_.size()); }

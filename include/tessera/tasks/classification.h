@@ -55,7 +55,7 @@ class ClassificationTask final : public Task {
   std::size_t batches_per_epoch(Split split) const override;
   std::size_t examples(Split split) const override;
   void start_epoch(Split split, std::int64_t epoch) override;
-  void shard_training(int rank, int world) override;
+  void shard(Split split, int rank, int world) override;
   std::optional<TaskBatch> next_batch(Split split) override;
   std::unique_ptr<Evaluation> new_evaluation() const override;
   void write_to_run(const run::RunDirectory& run) const override;

@@ -47,6 +47,11 @@ class ClassificationEvaluation final : public Evaluation {
   // only) and "mistakes" (only when every batch carried indices): the report.json contract.
   nlohmann::json report() const override;
   std::map<std::string, std::string> artifacts() const override;
+  // sums: the metrics' totals, then "batches carried indices" and 1 (summed: ranks indexed, ranks);
+  // rows: one record per sample [index, target, predicted, confidence, p(target), p(positive)].
+  // adopt() orders the records by dataset index, the order one process reads the split in.
+  EvaluationShare share() const override;
+  void adopt(const EvaluationShare& whole) override;
 
   const metrics::ClassificationMetrics& metrics() const { return metrics_; }
   const std::vector<SampleRecord>& records() const { return records_; }

@@ -62,7 +62,7 @@ class LanguageModelTask final : public Task {
   std::size_t batches_per_epoch(Split split) const override;
   std::size_t examples(Split split) const override;
   void start_epoch(Split split, std::int64_t epoch) override;
-  void shard_training(int rank, int world) override;
+  void shard(Split split, int rank, int world) override;
   std::optional<TaskBatch> next_batch(Split split) override;
   std::unique_ptr<Evaluation> new_evaluation() const override;
   void write_to_run(const run::RunDirectory& run) const override;
@@ -86,10 +86,16 @@ class LanguageModelTask final : public Task {
   models::Gpt gpt_{nullptr};
   std::map<Split, data::TokenStream> texts_;
   std::map<Split, Cursor> cursors_;
-  // Data-parallel training: each step draws the windows of a batch `world` times as large and
-  // this rank takes its block, so the ranks together see what one process with that batch sees.
-  int shard_rank_ = 0;
-  int shard_world_ = 1;
+  // Data-parallel runs. Training: each step draws the windows of a batch `world` times as large
+  // and this rank takes its block, so the ranks together see what one process with that batch
+  // sees. Evaluation: rank r scores windows r, r + world, ... of the split's list.
+  struct Shard {
+    int rank = 0;
+    int world = 1;
+  };
+  Shard shard_of(Split split) const;
+  std::vector<data::EvalWindow> sharded_windows(Split split) const;  // this rank's evaluation windows
+  std::map<Split, Shard> shards_;
 };
 
 }  // namespace tessera::tasks

@@ -29,6 +29,14 @@ struct TaskBatch {
   std::vector<data::Failure> failures;  // samples skipped because they could not be read
 };
 
+// An evaluation's partial results in a form c10d collectives can combine: `sums` are added
+// element-wise across ranks, `rows` (float64 [n, k]) are concatenated. Counts travel as doubles,
+// exact up to 2^53.
+struct EvaluationShare {
+  std::vector<double> sums;
+  torch::Tensor rows;
+};
+
 // Accumulates one pass over a split.
 class Evaluation {
  public:
@@ -44,6 +52,13 @@ class Evaluation {
   virtual nlohmann::json report() const = 0;
   // Extra report files by name, e.g. {"confusion.csv": ...}.
   virtual std::map<std::string, std::string> artifacts() const = 0;
+
+  // Sharded evaluation: every rank calls share(), the loop combines the shares across ranks
+  // (sums added, rows concatenated) and adopt() replaces this evaluation's state with the whole,
+  // so each rank then reports what one process over all the data would (up to the order of
+  // floating-point sums). adopt() throws UserError on a share of another shape.
+  virtual EvaluationShare share() const = 0;
+  virtual void adopt(const EvaluationShare& whole) = 0;
 };
 
 class Task {
@@ -63,10 +78,12 @@ class Task {
   virtual std::size_t batches_per_epoch(Split split) const = 0;
   virtual std::size_t examples(Split split) const = 0;
   virtual void start_epoch(Split split, std::int64_t epoch) = 0;
-  // Data-parallel training: from the next epoch on, the train split yields only rank `rank`'s
-  // share of what one process would see (disjoint across ranks, the same number of steps on
-  // every rank). Validation and test stay whole.
-  virtual void shard_training(int rank, int world) = 0;
+  // Data-parallel runs: from the next epoch (pass) on, `split` yields only rank `rank`'s share of
+  // what one process would see, disjoint across ranks. The train split gives every rank the same
+  // number of steps (the gradient all-reduce needs them in step); val and test count each sample
+  // exactly once, so ranks may run different numbers of batches. A split set later (set_dataset)
+  // starts whole again.
+  virtual void shard(Split split, int rank, int world) = 0;
   virtual std::optional<TaskBatch> next_batch(Split split) = 0;
 
   virtual std::unique_ptr<Evaluation> new_evaluation() const = 0;
