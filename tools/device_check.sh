@@ -16,6 +16,7 @@
 #   ctest-cuda ctest -L cuda
 #   smoke-*    the digits as JPEG (carried in .debs, else drawn with PIL); tessera train
 #              configs/digits.yaml on the GPU (accuracy, time), then tessera eval --device cuda
+#   smoke-nccl torchrun --nproc-per-node 1: tessera train and eval on the NCCL backend (issue 7)
 #   smoke-lm   tessera train configs/lm_char_en.yaml on the GPU, on the corpus in .debs/corpus-en
 #   bench      bench/run_gpu.sh BUILD_DIR OUT_DIR, when that script exists
 #   sanitizer  compute-sanitizer --tool memcheck over each test_*_cuda executable
@@ -576,6 +577,28 @@ print(f\"{t.get('images_per_second', 0):.0f} images/s on {r.get('device', '?')},
   return "$rc"
 }
 
+step_smoke_nccl() {
+  # Issue 7: the NCCL path starts and trains under real torchrun with world size 1 (the same code
+  # as one process per GPU on eight), then `tessera eval` joins the same way.
+  local run
+  "$TESSERA_PYTHON" -m torch.distributed.run --no-python --standalone --nproc-per-node 1 \
+    "$BUILD_DIR/tessera" train "$ROOT/configs/digits.yaml" \
+    --set runtime.device=cuda --set runtime.output_dir="$WORK/models" --set runtime.name=smoke_nccl \
+    --set data.train="$WORK/digits-jpeg/train" --set data.val="$WORK/digits-jpeg/val" \
+    --set data.test="$WORK/digits-jpeg/test" --set train.epochs=3 2>&1 | tee "$WORK/nccl.out"
+  local rc=${PIPESTATUS[0]}
+  run=$(sed -n 's/^run directory: //p' "$WORK/nccl.out")
+  fact nccl_group "$(grep -o 'data-parallel: .*' "$run/train.log" 2>/dev/null | head -1)"
+  fact nccl_test_accuracy "$(sed -n 's/^test accuracy: //p' "$WORK/nccl.out")"
+  ((rc == 0)) || return "$rc"
+  grep -q 'data-parallel: 1 process (nccl)' "$run/train.log" || { echo "the run did not use NCCL"; return 1; }
+  "$TESSERA_PYTHON" -m torch.distributed.run --no-python --standalone --nproc-per-node 1 \
+    "$BUILD_DIR/tessera" eval "$run" --data "$WORK/digits-jpeg/test" --device cuda 2>&1 | tee "$WORK/nccl_eval.out"
+  rc=${PIPESTATUS[0]}
+  fact nccl_eval "$(sed -n 's/^accuracy: //p' "$WORK/nccl_eval.out") accuracy, $(grep -o '"processes": [0-9]*' "$run/report.json")"
+  return "$rc"
+}
+
 step_smoke_lm() {
   # configs/lm_char_en.yaml unchanged (2,000 steps) on the corpus carried in .debs/corpus-en: the
   # CPU baseline in bench/RESULTS.md (h) reached val loss 2.038 at ~16,800 tokens/s on 2 cores.
@@ -613,7 +636,7 @@ copy_bench_results() {
 }
 
 export -f find_python step_gpu hide_system_copies step_debs step_configure step_build ctest_summary \
-  crash_backtraces step_ctest_cuda step_ctest_rest step_sanitizer step_smoke_data step_smoke_train step_smoke_eval step_smoke_lm step_bench \
+  crash_backtraces step_ctest_cuda step_ctest_rest step_sanitizer step_smoke_data step_smoke_train step_smoke_eval step_smoke_nccl step_smoke_lm step_bench \
   copy_bench_results
 
 # ---- main ----------------------------------------------------------------------------------------
@@ -657,6 +680,11 @@ main() {
     if run_step smoke-data 60 "the digits as JPEG (carried, else drawn with PIL)" step_smoke_data; then
       if run_step smoke-train 180 "tessera train configs/digits.yaml on $smoke_device" step_smoke_train "$smoke_device"; then
         run_step smoke-eval 60 "tessera eval --device $smoke_device" step_smoke_eval "$smoke_device"
+      fi
+      if ((GPU)); then
+        run_step smoke-nccl 120 "torchrun (world size 1): tessera train + eval on NCCL" step_smoke_nccl
+      else
+        skip_step smoke-nccl "torchrun on NCCL" "no GPU"
       fi
     fi
     if ((GPU)) && [[ -f "$DEBS_DIR/corpus-en/fortunes.txt" ]]; then

@@ -15,6 +15,8 @@
 #include <cstring>
 #include <map>
 
+#include "nccl_backend.h"
+#include "tessera/core/device.h"
 #include "tessera/core/error.h"
 #include "tessera/core/logging.h"
 
@@ -24,7 +26,12 @@ struct Group::Impl {
   LaunchEnvironment env;
   GroupOptions options;
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::Backend> backend;
+  c10::intrusive_ptr<c10d::Backend> backend;       // Gloo: host tensors (and CUDA ones without NCCL)
+  c10::intrusive_ptr<c10d::Backend> cuda_backend;  // NCCL: CUDA tensors; null on a CPU run
+
+  c10d::Backend& for_tensor(const torch::Tensor& tensor) {
+    return tensor.is_cuda() && cuda_backend ? *cuda_backend : *backend;
+  }
 };
 
 namespace {
@@ -63,7 +70,15 @@ c10::intrusive_ptr<c10d::Store> connect_store(const LaunchEnvironment& env, cons
 }  // namespace
 
 Group::Group(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Group::~Group() = default;
+Group::~Group() {
+  // NCCL's communicators end cleanly (without this it warns of a destroyed, unshut group).
+  if (impl_ && impl_->cuda_backend) {
+    try {
+      impl_->cuda_backend->shutdown();
+    } catch (const std::exception&) {  // a peer already gone: nothing left to tidy
+    }
+  }
+}
 
 std::unique_ptr<Group> Group::join(const LaunchEnvironment& env, const GroupOptions& options) {
   auto impl = std::make_unique<Impl>();
@@ -81,6 +96,16 @@ std::unique_ptr<Group> Group::join(const LaunchEnvironment& env, const GroupOpti
     gloo->devices.push_back(env.master_addr.empty() ? c10d::ProcessGroupGloo::createDefaultDevice()
                                                     : c10d::ProcessGroupGloo::createDeviceForHostname(env.master_addr));
     impl->backend = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, env.rank, env.world_size, gloo);
+    if (options.device.is_cuda()) {
+#ifdef TESSERA_WITH_NCCL
+      impl->cuda_backend = detail::make_nccl_backend(impl->store, env.rank, env.world_size, options.timeout, options.device);
+#else
+      throw UserError("this build of tessera has no NCCL (nccl.h was not found when it was configured), so a "
+                      "data-parallel run cannot use " + options.device.str() + "; rebuild with -DNCCL_INCLUDE_DIR=");
+#endif
+    }
+  } catch (const UserError&) {
+    throw;
   } catch (const std::exception& e) {
     std::string reason = e.what();
     if (const auto newline = reason.find('\n'); newline != std::string::npos) reason.resize(newline);
@@ -92,7 +117,7 @@ std::unique_ptr<Group> Group::join(const LaunchEnvironment& env, const GroupOpti
 int Group::rank() const { return impl_->env.rank; }
 int Group::size() const { return impl_->env.world_size; }
 int Group::local_rank() const { return impl_->env.local_rank; }
-std::string Group::backend() const { return "gloo"; }
+std::string Group::backend() const { return impl_->cuda_backend ? "nccl" : "gloo"; }
 
 void Group::broadcast_from_main(const std::vector<torch::Tensor>& tensors) {
   for (const auto& tensor : tensors) {
@@ -100,7 +125,7 @@ void Group::broadcast_from_main(const std::vector<torch::Tensor>& tensors) {
     c10d::BroadcastOptions options;
     options.rootRank = 0;
     options.timeout = impl_->options.timeout;
-    wait_for(impl_->backend->broadcast(one, options), "broadcast", impl_->env, impl_->options.timeout);
+    wait_for(impl_->for_tensor(tensor).broadcast(one, options), "broadcast", impl_->env, impl_->options.timeout);
   }
 }
 
@@ -134,7 +159,8 @@ void Group::average_gradients(const std::vector<torch::Tensor>& parameters) {
       c10d::AllreduceOptions options;
       options.reduceOp = c10d::ReduceOp::SUM;
       options.timeout = impl_->options.timeout;
-      wait_for(impl_->backend->allreduce(flat, options), "gradient all-reduce", impl_->env, impl_->options.timeout);
+      wait_for(impl_->for_tensor(flat[0]).allreduce(flat, options), "gradient all-reduce", impl_->env,
+               impl_->options.timeout);
       flat[0].mul_(scale);
       std::int64_t offset = 0;
       for (auto& grad : bucket) {
@@ -212,11 +238,15 @@ void Group::barrier() {
   wait_for(impl_->backend->barrier(options), "barrier", impl_->env, impl_->options.timeout);
 }
 
-std::unique_ptr<Group> join_if_launched(const std::string& policy) {
+std::unique_ptr<Group> join_if_launched(const std::string& policy, const std::string& device) {
   if (policy == "off") return nullptr;
   const auto env = read_launch_environment();
-  if (!env || env->world_size <= 1) return nullptr;
-  auto group = Group::join(*env);
+  if (!env) return nullptr;
+  GroupOptions options;
+  if (resolve_device(device).is_cuda()) {
+    options.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env->local_rank));
+  }
+  auto group = Group::join(*env, options);
   if (!group->is_main()) log::init("warn");
   return group;
 }

@@ -32,13 +32,21 @@ std::vector<double> gather_column(dist::Group& group, const std::vector<double>&
 
 }  // namespace
 
+torch::Device process_device(const EvalRequest& request) {
+  const torch::Device device = resolve_device(request.device);
+  if (request.group && device.is_cuda()) {
+    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(request.group->local_rank()));
+  }
+  return device;
+}
+
 EvalResult evaluate(const EvalRequest& request) {
   const auto run = run::RunDirectory::open(request.run_dir);
   if (run.read_config().is_language_model()) return evaluate_language_model(request);
   if (request.stride != 0) {
     throw UserError("--stride applies to language-model runs; " + run.path().string() + " classifies images");
   }
-  const torch::Device device = resolve_device(request.device);
+  const torch::Device device = process_device(request);
   auto task = tasks::ClassificationTask::from_run_directory(run, device, request.last_weights);
   if (request.batch_size > 0) task->mutable_config().eval.batch_size = request.batch_size;
   // Kept beside the loader's copy: the report names samples (its mistakes) by dataset index.

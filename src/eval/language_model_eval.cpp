@@ -71,7 +71,7 @@ nlohmann::json evaluate_text(tasks::LanguageModelTask& task, data::TokenStream t
 
 EvalResult evaluate_language_model(const EvalRequest& request) {
   const auto run = run::RunDirectory::open(request.run_dir);
-  const torch::Device device = resolve_device(request.device);
+  const torch::Device device = process_device(request);
   auto task = tasks::LanguageModelTask::from_run_directory(run, device, request.last_weights);
   if (request.batch_size > 0) task->mutable_config().eval.batch_size = request.batch_size;
   const bool graphs = request.cuda_graphs || task->config().eval.cuda_graphs;

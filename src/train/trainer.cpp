@@ -133,7 +133,7 @@ class Trainer {
     if (group_) {
       // Every rank seeded alike (or loaded the same checkpoint); rank 0's values make sure.
       adopt_main_state(*group_, task_->module());
-      log::info("data-parallel: ", group_->size(), " processes (", group_->backend(), "), ",
+      log::info("data-parallel: ", group_->size(), group_->size() == 1 ? " process (" : " processes (", group_->backend(), "), ",
                 task_->batches_per_epoch(tasks::Split::train), " steps per epoch each, batch ", config_.data.batch_size,
                 " per process; batch norm normalizes per process, evaluation uses rank 0's running statistics");
     }

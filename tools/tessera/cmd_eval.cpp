@@ -33,7 +33,8 @@ void add_eval_command(CLI::App& app) {
                     "Replay the forward pass of full batches as a CUDA graph (CUDA only; also eval.cuda_graphs)");
   command->callback([request] {
     // Under torchrun each process scores its shard; rank 0 writes the report.
-    const auto group = dist::join_if_launched(run::RunDirectory::open(request->run_dir).read_config().runtime.distributed);
+    const auto run_config = run::RunDirectory::open(request->run_dir).read_config();
+    const auto group = dist::join_if_launched(run_config.runtime.distributed, request->device);
     request->group = group.get();
     const eval::EvalResult result = eval::evaluate(*request);
     if (group && !group->is_main()) return;

@@ -50,7 +50,7 @@ void add_train_command(CLI::App& app) {
     request.resume = resume->count() > 0;
     request.resume_dir = options->resume;
     // Under torchrun (or RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT set by hand), join the group.
-    const std::unique_ptr<dist::Group> group = dist::join_if_launched(request.config.runtime.distributed);
+    const std::unique_ptr<dist::Group> group = dist::join_if_launched(request.config.runtime.distributed, request.config.runtime.device);
     request.group = group.get();
     const train::TrainSummary summary = train::train(request);
     if (group && !group->is_main()) return;  // rank 0 reports

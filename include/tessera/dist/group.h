@@ -1,8 +1,10 @@
 #pragma once
 // A data-parallel process group on PyTorch's c10d: the rendezvous store (TCPStore: torchrun's
-// agent-hosted one, or one hosted by rank 0), a Gloo backend for CPU tensors, and the three
-// collectives training needs: broadcast rank 0's initial weights, average gradients in buckets
-// after backward, and sum metrics. There is no DistributedDataParallel in C++ (notes/libtorch.md),
+// agent-hosted one, or one hosted by rank 0), a Gloo backend for CPU tensors and, when the model
+// is on a GPU, an NCCL backend for CUDA tensors (each collective goes to the backend of its
+// tensors' device, as torch's "cpu:gloo,cuda:nccl" groups do), and the collectives training
+// needs: broadcast rank 0's initial weights, average gradients in buckets after backward, and
+// sum metrics. There is no DistributedDataParallel in C++ (notes/libtorch.md),
 // so this is its core, on c10d's own backends rather than anything home-made.
 //
 // Failures end the job instead of hanging it: every collective and the rendezvous have a timeout,
@@ -24,6 +26,8 @@ namespace tessera::dist {
 struct GroupOptions {
   std::chrono::milliseconds timeout{std::chrono::minutes(5)};  // rendezvous and each collective
   std::size_t bucket_bytes = 25u << 20;                       // gradient bucket size (DDP's default)
+  // Where this process's model lives: a CUDA device adds the NCCL backend, bound to that GPU.
+  torch::Device device{torch::kCPU};
 };
 
 class Group {
@@ -38,7 +42,7 @@ class Group {
   int size() const;
   int local_rank() const;  // which GPU of its machine this process drives
   bool is_main() const { return rank() == 0; }
-  std::string backend() const;  // "gloo"
+  std::string backend() const;  // "gloo", or "nccl" when CUDA tensors go through NCCL
 
   // Every rank ends with rank 0's values, in place (parameters and buffers, in module order).
   void broadcast_from_main(const std::vector<torch::Tensor>& tensors);
@@ -63,9 +67,11 @@ class Group {
 };
 
 // What `tessera train` and `tessera eval` do at start: under torchrun (or RANK/WORLD_SIZE/
-// MASTER_ADDR/MASTER_PORT set by hand) with more than one process, join the group; otherwise, or
-// when the config says runtime.distributed: off, run alone (null). Quiets the log of every rank
-// but rank 0, so one process tells the story.
-std::unique_ptr<Group> join_if_launched(const std::string& policy);
+// MASTER_ADDR/MASTER_PORT set by hand) join the group, even a group of one (so a one-GPU torchrun
+// job runs the NCCL path it will run on eight); otherwise, or when the config says
+// runtime.distributed: off, run alone (null). `device` is runtime.device ("auto", "cuda", ...):
+// on CUDA the group adds NCCL on this process's GPU (cuda:LOCAL_RANK). Quiets the log of every
+// rank but rank 0, so one process tells the story.
+std::unique_ptr<Group> join_if_launched(const std::string& policy, const std::string& device);
 
 }  // namespace tessera::dist

@@ -8,6 +8,7 @@
 // A language-model run (model.name gpt) is evaluated on text instead: eval/language_model_eval.h.
 // In a c10d group (EvalRequest::group) the ranks share the data out and rank 0 reports the whole.
 #include <nlohmann/json.hpp>
+#include <torch/types.h>
 
 #include <filesystem>
 #include <string>
@@ -40,6 +41,9 @@ struct EvalResult {
   std::vector<std::filesystem::path> artifact_paths;  // confusion.csv
   std::string summary;  // one line for the terminal, e.g. "accuracy: 0.9860"
 };
+
+// request.device resolved; in a group, a GPU is this process's own (cuda:LOCAL_RANK).
+torch::Device process_device(const EvalRequest& request);
 
 // Opens the run and evaluates it as its task requires (classification or language model).
 EvalResult evaluate(const EvalRequest& request);
