@@ -3,10 +3,18 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/serialize.h>
 
+#include <c10/util/ConstexprCrc.h>
+
+#include <cerrno>
+#include <cstring>
 #include <mutex>
+#include <sstream>
+#include <string_view>
+#include <unistd.h>
 
 #include "tessera/core/atomic_file.h"
 #include "tessera/core/error.h"
+#include "tessera/core/logging.h"
 
 namespace tessera::run {
 namespace {
@@ -74,7 +82,60 @@ void check_matches(const torch::nn::Module& module, torch::serialize::InputArchi
   }
 }
 
+constexpr std::string_view kTrailerStart = "TSRCKPT1", kTrailerEnd = "TSRCKEND";
+constexpr std::size_t kTrailerBytes = 32;
+
+void put_u64(std::string& out, std::uint64_t value) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
+}
+
+std::uint64_t get_u64(const char* in) {
+  std::uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+  return value;
+}
+
+std::uint64_t checksum(std::string_view bytes) { return c10::util::crc64(bytes.data(), bytes.size()).checksum(); }
+
+// The archive bytes of a checkpoint file, after checking its trailer; CorruptCheckpoint otherwise.
+std::string verified_archive(const std::filesystem::path& path) {
+  std::string bytes = read_file(path);
+  const auto corrupt = [&](const std::string& why) {
+    return CorruptCheckpoint("checkpoint " + path.string() + " is damaged: " + why);
+  };
+  if (bytes.size() < kTrailerBytes) throw corrupt(std::to_string(bytes.size()) + " bytes, too short to be one");
+  const char* trailer = bytes.data() + bytes.size() - kTrailerBytes;
+  if (std::string_view(trailer, 8) != kTrailerStart || std::string_view(trailer + 24, 8) != kTrailerEnd) {
+    throw corrupt("no checksum trailer at its end (truncated while written elsewhere, or not a Tessera checkpoint)");
+  }
+  const std::uint64_t length = get_u64(trailer + 8), expected = get_u64(trailer + 16);
+  if (length != bytes.size() - kTrailerBytes) {
+    throw corrupt("its trailer records " + std::to_string(length) + " bytes of archive, the file holds " +
+                  std::to_string(bytes.size() - kTrailerBytes));
+  }
+  bytes.resize(length);
+  if (checksum(bytes) != expected) throw corrupt("CRC-64 mismatch (its bytes changed after it was written)");
+  return bytes;
+}
+
+// The checkpoint about to be replaced becomes the previous one: a hard link to it, renamed over
+// the old previous (atomic), so at every instant a complete checkpoint exists under one name.
+void keep_previous(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path)) return;
+  const std::filesystem::path previous = previous_checkpoint_path(path);
+  const std::filesystem::path link = previous.string() + ".tmp";
+  std::error_code ignored;
+  std::filesystem::remove(link, ignored);
+  if (::link(path.c_str(), link.c_str()) != 0 || ::rename(link.c_str(), previous.c_str()) != 0) {
+    log::warn("could not keep ", path.string(), " as ", previous.string(), ": ", std::strerror(errno));
+  }
+}
+
 }  // namespace
+
+std::filesystem::path previous_checkpoint_path(const std::filesystem::path& path) {
+  return path.parent_path() / (path.stem().string() + ".prev" + path.extension().string());
+}
 
 void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module& model,
                      const torch::optim::Optimizer& optimizer, const TrainProgress& progress) {
@@ -91,16 +152,26 @@ void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module&
   archive.write("best_epoch", scalar(progress.best_epoch));
   archive.write("evals_without_improvement", scalar(progress.evals_without_improvement));
   archive.write("finished", scalar(static_cast<std::int64_t>(progress.finished)));
-  write_atomic_with(path, [&](const std::filesystem::path& tmp) { archive.save_to(tmp.string()); });
+  std::ostringstream stream;
+  archive.save_to(stream);
+  std::string bytes = std::move(stream).str();
+  const std::uint64_t length = bytes.size(), crc = checksum(bytes);
+  bytes.append(kTrailerStart);
+  put_u64(bytes, length);
+  put_u64(bytes, crc);
+  bytes.append(kTrailerEnd);
+  keep_previous(path);
+  write_file_atomic(path, bytes);
 }
 
 TrainProgress load_checkpoint(const std::filesystem::path& path, torch::nn::Module& model,
                               torch::optim::Optimizer& optimizer) {
   if (!std::filesystem::is_regular_file(path)) throw UserError("checkpoint not found: " + path.string());
   TrainProgress progress;
+  const std::string bytes = verified_archive(path);  // before anything is changed
   try {
     torch::serialize::InputArchive archive;
-    archive.load_from(path.string());
+    archive.load_from(bytes.data(), bytes.size());
     torch::serialize::InputArchive model_archive, optimizer_archive;
     archive.read("model", model_archive);
     archive.read("optimizer", optimizer_archive);
@@ -121,6 +192,31 @@ TrainProgress load_checkpoint(const std::filesystem::path& path, torch::nn::Modu
     throw UserError("cannot resume from " + path.string() + ": " + what.substr(0, what.find('\n')));
   }
   return progress;
+}
+
+TrainProgress load_latest_good_checkpoint(const std::filesystem::path& path, torch::nn::Module& model,
+                                          torch::optim::Optimizer& optimizer, std::filesystem::path* used) {
+  const std::filesystem::path previous = previous_checkpoint_path(path);
+  std::string problem;
+  try {
+    if (std::filesystem::exists(path) || !std::filesystem::exists(previous)) {
+      TrainProgress progress = load_checkpoint(path, model, optimizer);
+      if (used) *used = path;
+      return progress;
+    }
+    problem = path.string() + " is missing";
+  } catch (const CorruptCheckpoint& e) {
+    problem = e.what();
+  }
+  if (!std::filesystem::exists(previous)) throw UserError(problem + ", and there is no " + previous.string());
+  log::warn(problem, "; resuming from the previous checkpoint, ", previous.string());
+  try {
+    TrainProgress progress = load_checkpoint(previous, model, optimizer);
+    if (used) *used = previous;
+    return progress;
+  } catch (const UserError& e) {
+    throw UserError(problem + "; the previous one failed too: " + e.what());
+  }
 }
 
 }  // namespace tessera::run

@@ -110,7 +110,8 @@ class Trainer {
     }
     schedule_ = std::make_unique<LrSchedule>(config_.optim, steps_per_epoch, config_.train.epochs);
 
-    const bool checkpoint = resuming && fs::exists(run_.checkpoint_path());
+    const bool checkpoint = resuming && (fs::exists(run_.checkpoint_path()) ||
+                                         fs::exists(run::previous_checkpoint_path(run_.checkpoint_path())));
     if (group_ && group_->sum({checkpoint ? 1.0 : 0.0})[0] != (checkpoint ? group_->size() : 0)) {
       // Rank 0 resumes from its checkpoint; a rank that cannot read it would start over and
       // leave the group out of step.
@@ -119,7 +120,7 @@ class Trainer {
                       ": resuming a data-parallel run needs its run directory on storage every rank reads");
     }
     if (checkpoint) {
-      progress_ = run::load_checkpoint(run_.checkpoint_path(), task_->module(), *optimizer_);
+      progress_ = run::load_latest_good_checkpoint(run_.checkpoint_path(), task_->module(), *optimizer_);
       // Loading replaces each tensor with the stored one, whose layout need not be this run's.
       if (task_->compute().channels_last) to_channels_last(task_->module());
       log::info("resuming ", run_.path().string(), " after epoch ", progress_.epochs_completed, " (step ",

@@ -7,6 +7,7 @@
 #include <torch/optim/sgd.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "support/temp_dir.h"
+#include "tessera/core/atomic_file.h"
 #include "tessera/core/error.h"
 #include "tessera/models/registry.h"
 #include "tessera/models/safetensors.h"
@@ -247,11 +249,73 @@ TEST(CheckpointTest, OverwritesAnExistingFileWithoutLeavingTempFiles) {
 
   std::vector<std::string> entries;
   for (const auto& entry : fs::directory_iterator(temp.path())) entries.push_back(entry.path().filename().string());
-  EXPECT_EQ(entries, std::vector<std::string>{"checkpoint.pt"});
+  std::sort(entries.begin(), entries.end());
+  EXPECT_EQ(entries, (std::vector<std::string>{"checkpoint.prev.pt", "checkpoint.pt"}));
 
   auto restored = make_model(9);
   auto restored_optimizer = make_adamw(*restored);
   EXPECT_EQ(load_checkpoint(path, *restored, *restored_optimizer).epochs_completed, 2);
+  EXPECT_EQ(load_checkpoint(previous_checkpoint_path(path), *restored, *restored_optimizer).epochs_completed, 1);
+}
+
+// One changed byte anywhere in the archive is caught by the CRC-64 before the model is touched.
+TEST(CheckpointTest, AFlippedByteIsCaughtAndChangesNothing) {
+  TempDir temp;
+  auto model = make_model(11);
+  auto optimizer = make_adamw(*model);
+  train_steps(*model, *optimizer, 1, 1);
+  const fs::path path = temp / "checkpoint.pt";
+  save_checkpoint(path, *model, *optimizer, sample_progress());
+  std::string bytes = read_file(path);
+  for (const double where : {0.1, 0.5, 0.9}) {
+    std::string flipped = bytes;
+    flipped[static_cast<std::size_t>(static_cast<double>(bytes.size() - 32) * where)] ^= 0x10;
+    write_text(temp / "flipped.pt", flipped);
+    auto other = make_model(12);
+    auto other_optimizer = make_adamw(*other);
+    const auto before = models::state_dict(*other);
+    try {
+      load_checkpoint(temp / "flipped.pt", *other, *other_optimizer);
+      FAIL() << "a flipped byte at " << where << " went unnoticed";
+    } catch (const CorruptCheckpoint& error) {
+      EXPECT_NE(std::string(error.what()).find("CRC-64 mismatch"), std::string::npos) << error.what();
+      EXPECT_NE(std::string(error.what()).find((temp / "flipped.pt").string()), std::string::npos);
+    }
+    expect_identical(models::state_dict(*other), before);
+  }
+}
+
+// --resume's loader: a damaged latest checkpoint falls back to the previous good one; when both
+// are damaged the error names both.
+TEST(CheckpointTest, ADamagedLatestFallsBackToThePreviousOne) {
+  TempDir temp;
+  auto model = make_model(13);
+  auto optimizer = make_adamw(*model);
+  const fs::path path = temp / "checkpoint.pt";
+  TrainProgress progress = sample_progress();
+  progress.epochs_completed = 1;
+  save_checkpoint(path, *model, *optimizer, progress);
+  progress.epochs_completed = 2;
+  save_checkpoint(path, *model, *optimizer, progress);
+  fs::resize_file(path, fs::file_size(path) / 2);  // as a crash mid-copy to other storage leaves it
+
+  auto restored = make_model(14);
+  auto restored_optimizer = make_adamw(*restored);
+  fs::path used;
+  EXPECT_EQ(load_latest_good_checkpoint(path, *restored, *restored_optimizer, &used).epochs_completed, 1);
+  EXPECT_EQ(used, previous_checkpoint_path(path));
+
+  fs::resize_file(previous_checkpoint_path(path), 100);
+  try {
+    load_latest_good_checkpoint(path, *restored, *restored_optimizer);
+    FAIL() << "expected UserError";
+  } catch (const UserError& error) {
+    const std::string what = error.what();
+    EXPECT_NE(what.find(path.string()), std::string::npos) << what;
+    EXPECT_NE(what.find(previous_checkpoint_path(path).string()), std::string::npos) << what;
+  }
+  fs::remove(path);  // only the previous one left, and damaged: still a clear error
+  EXPECT_THROW(load_latest_good_checkpoint(path, *restored, *restored_optimizer), UserError);
 }
 
 TEST(CheckpointTest, FailedWriteLeavesNoTempFiles) {

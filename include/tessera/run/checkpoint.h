@@ -3,6 +3,12 @@
 // continue exactly where the killed one stopped: weights and buffers, optimizer state, torch's
 // CPU random generator, and the loop counters. One file, written atomically, so the pieces can
 // never come from two different epochs.
+//
+// Integrity: the file is torch's archive followed by a 32-byte trailer, "TSRCKPT1", the archive's
+// length and its CRC-64 (c10::util::crc64, little-endian), then "TSRCKEND". Loading checks both
+// before it touches the model, so a truncated or corrupted file is named as such instead of
+// half-loading. Before each save the current checkpoint becomes checkpoint.prev.pt (a hard link
+// renamed into place), so one good checkpoint always survives a bad one.
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
 
@@ -10,6 +16,8 @@
 #include <filesystem>
 #include <limits>
 #include <string>
+
+#include "tessera/core/error.h"
 
 namespace tessera::run {
 
@@ -22,12 +30,28 @@ struct TrainProgress {
   bool finished = false;  // the run ended (all epochs or early stopping)
 };
 
+// A checkpoint whose bytes are not what was written: truncated, corrupted, or no trailer.
+class CorruptCheckpoint : public UserError {
+ public:
+  using UserError::UserError;
+};
+
+// Where the previous good checkpoint of `path` is kept: checkpoint.pt -> checkpoint.prev.pt.
+std::filesystem::path previous_checkpoint_path(const std::filesystem::path& path);
+
 void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module& model,
                      const torch::optim::Optimizer& optimizer, const TrainProgress& progress);
 
 // Restores model, optimizer and torch's CPU generator in place and returns the counters.
-// UserError naming the file when it is unreadable or belongs to a different model.
+// CorruptCheckpoint when the checksum or length does not match (nothing is changed then);
+// UserError naming the file when it is missing, unreadable or belongs to a different model.
 TrainProgress load_checkpoint(const std::filesystem::path& path, torch::nn::Module& model,
                               torch::optim::Optimizer& optimizer);
+
+// What `--resume` loads: `path`, or, when it is corrupt (or missing), the previous good one
+// beside it, with a warning naming both. `used` receives the file that was loaded. UserError
+// naming both files when neither loads.
+TrainProgress load_latest_good_checkpoint(const std::filesystem::path& path, torch::nn::Module& model,
+                                          torch::optim::Optimizer& optimizer, std::filesystem::path* used = nullptr);
 
 }  // namespace tessera::run

@@ -8,7 +8,9 @@
 //   weights.safetensors  the best weights by the monitored validation metric (torchvision names;
 //                        the config and labels are also in its metadata)
 //   last.safetensors     the weights after the latest epoch
-//   checkpoint.pt        resume state: weights, optimizer, RNG, epoch/step (written atomically)
+//   checkpoint.pt        resume state: weights, optimizer, RNG, epoch/step (written atomically,
+//                        CRC-64 checked on load: run/checkpoint.h)
+//   checkpoint.prev.pt   the checkpoint before it, for when the latest is damaged
 //   metrics.jsonl        one JSON object per epoch
 //   train.log            the training log
 //   report.json, confusion.csv   written by `tessera eval`
