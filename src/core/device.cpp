@@ -1,5 +1,7 @@
 #include "tessera/core/device.h"
 
+#include <algorithm>
+
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
@@ -35,6 +37,16 @@ void apply_runtime(const config::RuntimeConfig& runtime) {
 std::string describe_device(const torch::Device& device) {
   if (device.is_cpu()) return "cpu (" + std::to_string(torch::get_num_threads()) + " threads)";
   return device.str();
+}
+
+UserError out_of_memory_error(const std::exception& error, const torch::Device& device, std::int64_t batch_size,
+                              const std::string& batch_key) {
+  std::string torch_said = error.what();
+  if (const auto newline = torch_said.find('\n'); newline != std::string::npos) torch_said.resize(newline);
+  const std::int64_t smaller = std::max<std::int64_t>(1, batch_size / 2);
+  return UserError("out of memory on " + device.str() + " with " + batch_key + " " + std::to_string(batch_size) +
+                   ": set --set " + batch_key + "=" + std::to_string(smaller) +
+                   " (or runtime.precision bf16 on a GPU) and run again; torch said: " + torch_said);
 }
 
 }  // namespace tessera

@@ -225,7 +225,7 @@ std::size_t BatchLoader::batches_per_epoch() const {
   return options_.drop_last ? n / b : (n + b - 1) / b;
 }
 
-void BatchLoader::start_epoch(std::int64_t epoch) {
+void BatchLoader::start_epoch(std::int64_t epoch, std::size_t skip_batches) {
   auto plan = std::make_shared<Plan>();
   plan->epoch = epoch;
   if (options_.shuffle) {
@@ -238,13 +238,14 @@ void BatchLoader::start_epoch(std::int64_t epoch) {
     plan->order = shard(plan->order, options_.shard_rank, options_.shard_count, options_.shard_padding);
   }
   plan->num_batches = batches_per_epoch();
+  const std::size_t first = std::min(skip_batches, plan->num_batches);
   {
     std::lock_guard lock(mutex_);
     plan_ = std::move(plan);
     ++generation_;
     live_generation_ = generation_;
-    next_claim_ = 0;
-    delivered_ = 0;
+    next_claim_ = first;
+    delivered_ = first;
     ready_.clear();
   }
   work_cv_.notify_all();

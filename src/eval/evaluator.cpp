@@ -67,18 +67,22 @@ EvalResult evaluate(const EvalRequest& request) {
   Progress bar("eval", static_cast<std::int64_t>(task->examples(tasks::Split::test)), "img", 1000);
   const auto start = std::chrono::steady_clock::now();
   task->start_epoch(tasks::Split::test, 0);
-  while (true) {
-    // The loader decodes ahead on its threads and uploads on a side stream, so on a GPU the
-    // next batch is in flight while this one runs; nothing here waits for the device.
-    timer.start();
-    auto batch = task->next_batch(tasks::Split::test);
-    if (!batch) break;
-    unreadable += static_cast<std::int64_t>(batch->failures.size());
-    if (batch->inputs.size(0) == 0) continue;
-    const torch::Tensor outputs = forward(batch->inputs);
-    timer.stop();
-    evaluation->update(outputs, *batch);  // with the rows' dataset indices
-    bar.update(evaluation->count() + unreadable);
+  try {
+    while (true) {
+      // The loader decodes ahead on its threads and uploads on a side stream, so on a GPU the
+      // next batch is in flight while this one runs; nothing here waits for the device.
+      timer.start();
+      auto batch = task->next_batch(tasks::Split::test);
+      if (!batch) break;
+      unreadable += static_cast<std::int64_t>(batch->failures.size());
+      if (batch->inputs.size(0) == 0) continue;
+      const torch::Tensor outputs = forward(batch->inputs);
+      timer.stop();
+      evaluation->update(outputs, *batch);  // with the rows' dataset indices
+      bar.update(evaluation->count() + unreadable);
+    }
+  } catch (const c10::OutOfMemoryError& error) {
+    throw out_of_memory_error(error, device, task->config().eval.batch_size, "eval.batch_size (--batch-size)");
   }
   std::vector<double> batch_ms = timer.milliseconds();  // waits for the device
   bar.finish();

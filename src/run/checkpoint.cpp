@@ -133,6 +133,8 @@ void keep_previous(const std::filesystem::path& path) {
 
 }  // namespace
 
+void verify_checkpoint(const std::filesystem::path& path) { verified_archive(path); }
+
 std::filesystem::path previous_checkpoint_path(const std::filesystem::path& path) {
   return path.parent_path() / (path.stem().string() + ".prev" + path.extension().string());
 }
@@ -152,6 +154,7 @@ void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module&
   archive.write("best_epoch", scalar(progress.best_epoch));
   archive.write("evals_without_improvement", scalar(progress.evals_without_improvement));
   archive.write("finished", scalar(static_cast<std::int64_t>(progress.finished)));
+  archive.write("epoch_steps", scalar(progress.epoch_steps));
   std::ostringstream stream;
   archive.save_to(stream);
   std::string bytes = std::move(stream).str();
@@ -187,6 +190,8 @@ TrainProgress load_checkpoint(const std::filesystem::path& path, torch::nn::Modu
     progress.best_epoch = read_int(archive, "best_epoch");
     progress.evals_without_improvement = read_int(archive, "evals_without_improvement");
     progress.finished = read_int(archive, "finished") != 0;
+    torch::Tensor epoch_steps;  // absent from checkpoints saved only at epoch ends by older builds
+    if (archive.try_read("epoch_steps", epoch_steps)) progress.epoch_steps = epoch_steps.item<std::int64_t>();
   } catch (const c10::Error& error) {
     const std::string what = error.what_without_backtrace();
     throw UserError("cannot resume from " + path.string() + ": " + what.substr(0, what.find('\n')));

@@ -185,9 +185,9 @@ std::size_t ClassificationTask::examples(Split split) const {
   return has_split(split) ? loaders_.at(split)->dataset().samples.size() : 0;
 }
 
-void ClassificationTask::start_epoch(Split split, std::int64_t epoch) {
+void ClassificationTask::start_epoch(Split split, std::int64_t epoch, std::size_t skip_batches) {
   if (!has_split(split)) throw std::logic_error(std::string("no ") + split_name(split) + " split");
-  loaders_.at(split)->start_epoch(epoch);
+  loaders_.at(split)->start_epoch(epoch, skip_batches);
 }
 
 std::optional<TaskBatch> ClassificationTask::next_batch(Split split) {

@@ -279,10 +279,15 @@ std::size_t LanguageModelTask::examples(Split split) const {
   return stream == nullptr ? 0 : stream->tokens.size();
 }
 
-void LanguageModelTask::start_epoch(Split split, std::int64_t epoch) {
+void LanguageModelTask::start_epoch(Split split, std::int64_t epoch, std::size_t skip_batches) {
   Cursor cursor;
   cursor.epoch = epoch;
   if (split != Split::train && has_split(split)) cursor.windows = sharded_windows(split);
+  // Training steps draw their windows from (seed, epoch, step) alone, so skipping is a counter;
+  // evaluation skips whole batches of windows.
+  cursor.next = split == Split::train
+                    ? std::min(skip_batches, static_cast<std::size_t>(config_.text.steps_per_epoch))
+                    : std::min(skip_batches * static_cast<std::size_t>(config_.eval.batch_size), cursor.windows.size());
   cursors_[split] = std::move(cursor);
 }
 

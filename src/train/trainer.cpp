@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <utility>
 
 #include "tessera/core/compute.h"
 #include "tessera/core/device.h"
@@ -9,6 +11,7 @@
 #include "tessera/core/format.h"
 #include "tessera/core/logging.h"
 #include "tessera/core/progress.h"
+#include "tessera/core/stop_signals.h"
 #include "tessera/models/safetensors.h"
 #include "tessera/run/checkpoint.h"
 #include "tessera/run/run_directory.h"
@@ -65,20 +68,24 @@ void adopt_main_state(dist::Group& group, torch::nn::Module& module) {
 // One pass over a split without gradients. In a group each rank scores its shard with rank 0's
 // weights and statistics, and every rank ends with the whole split's evaluation.
 std::unique_ptr<tasks::Evaluation> evaluate_split(tasks::Task& task, tasks::Split split, std::int64_t epoch,
-                                                  dist::Group* group) {
+                                                  dist::Group* group, std::int64_t batch_size) {
   torch::NoGradGuard no_grad;
   if (group) adopt_main_state(*group, task.module());
   task.module().eval();
   auto evaluation = task.new_evaluation();
   task.start_epoch(split, epoch);
-  while (auto batch = task.next_batch(split)) {
-    if (batch->inputs.size(0) == 0) continue;  // every image of the batch failed to decode
-    torch::Tensor outputs;
-    {
-      const AutocastScope autocast(task.compute());
-      outputs = task.forward(batch->inputs);
+  try {
+    while (auto batch = task.next_batch(split)) {
+      if (batch->inputs.size(0) == 0) continue;  // every image of the batch failed to decode
+      torch::Tensor outputs;
+      {
+        const AutocastScope autocast(task.compute());
+        outputs = task.forward(batch->inputs);
+      }
+      evaluation->update(outputs.to(torch::kFloat32), *batch);
     }
-    evaluation->update(outputs.to(torch::kFloat32), *batch);
+  } catch (const c10::OutOfMemoryError& error) {
+    throw out_of_memory_error(error, task.device(), batch_size, "eval.batch_size");
   }
   if (group) {  // all-reduce and all-gather return the same bits everywhere: every rank decides alike
     const auto share = evaluation->share();
@@ -95,6 +102,8 @@ class Trainer {
         writes_(group == nullptr || group->is_main()) {}
 
   TrainSummary run(bool resuming) {
+    const StopSignals stop_signals;  // SIGINT/SIGTERM: save and stop at the next step (core/stop_signals.h)
+    stop_signals_ = &stop_signals;
     task_ = tasks::create_training_task(config_, device_);
     if (writes_) task_->write_to_run(run_);
     if (group_) {
@@ -159,6 +168,9 @@ class Trainer {
         run_.append_metrics(record);
         tracker_.epoch_finished(record);
       }
+      if (const int signal = stop_requested(); signal != 0 && !progress_.finished) {
+        throw Interrupted(signal, stop_message(signal, "after epoch " + std::to_string(epoch)));
+      }
       if (early_stopped) {
         log::info("early stopping: ", config_.train.monitor, " did not improve for ",
                   progress_.evals_without_improvement, " evaluations");
@@ -175,41 +187,54 @@ class Trainer {
     auto& module = task_->module();
     module.train();
     const std::vector<torch::Tensor> parameters = module.parameters();
-    task_->start_epoch(tasks::Split::train, epoch);
+    // A run stopped by a signal mid-epoch resumes at the step it reached.
+    const auto skip = static_cast<std::size_t>(std::exchange(progress_.epoch_steps, 0));
+    task_->start_epoch(tasks::Split::train, epoch, skip);
+    if (skip > 0) {
+      log::info("epoch ", epoch, ": resuming at step ", skip + 1, " of ", steps_per_epoch,
+                " (its train loss and accuracy cover the steps from there)");
+    }
     Progress bar("epoch " + std::to_string(epoch) + "/" + std::to_string(config_.train.epochs), steps_per_epoch,
                  "step", config_.train.log_every);
     // On the CPU every loss is checked before the step uses it; on a GPU the checks wait until
     // the progress line reads the totals anyway, so the host never stalls the GPU's queue.
     const bool check_every_step = !task_->device().is_cuda();
     EpochTotals totals;
-    std::int64_t steps = 0, failures = 0;
+    std::int64_t steps = static_cast<std::int64_t>(skip), failures = 0;
     double lr = 0.0;
-    while (auto batch = task_->next_batch(tasks::Split::train)) {
-      failures += static_cast<std::int64_t>(batch->failures.size());
-      ++steps;
-      if (batch->inputs.size(0) == 0) continue;
-      lr = schedule_->at(progress_.step);
-      set_learning_rate(*optimizer_, lr);
-      optimizer_->zero_grad();
-      torch::Tensor outputs, loss;
-      {
-        const AutocastScope autocast(task_->compute());
-        outputs = task_->forward(batch->inputs);
-        loss = task_->loss(outputs, batch->targets);
+    try {
+      while (auto batch = task_->next_batch(tasks::Split::train)) {
+        failures += static_cast<std::int64_t>(batch->failures.size());
+        ++steps;
+        if (batch->inputs.size(0) == 0) continue;
+        lr = schedule_->at(progress_.step);
+        set_learning_rate(*optimizer_, lr);
+        optimizer_->zero_grad();
+        torch::Tensor outputs, loss;
+        {
+          const AutocastScope autocast(task_->compute());
+          outputs = task_->forward(batch->inputs);
+          loss = task_->loss(outputs, batch->targets);
+        }
+        totals.add(progress_.step, loss, outputs, batch->targets);
+        if (check_every_step) check_finite(totals, epoch);
+        loss.backward();
+        if (group_) group_->average_gradients(parameters);
+        if (config_.train.grad_clip > 0) clip_grad_norm(module, config_.train.grad_clip);
+        optimizer_->step();
+        ++progress_.step;
+        if (bar.due(steps)) {
+          check_finite(totals, epoch);
+          bar.update(steps, "loss " + fixed(totals.mean_loss()) + " lr " + fixed(lr, 6));
+        }
+        if (const int signal = stop_requested(); signal != 0) {
+          stop_mid_epoch(signal, totals, epoch, steps, steps_per_epoch);
+        }
       }
-      totals.add(progress_.step, loss, outputs, batch->targets);
-      if (check_every_step) totals.check_finite(epoch);
-      loss.backward();
-      if (group_) group_->average_gradients(parameters);
-      if (config_.train.grad_clip > 0) clip_grad_norm(module, config_.train.grad_clip);
-      optimizer_->step();
-      ++progress_.step;
-      if (bar.due(steps)) {
-        totals.check_finite(epoch);
-        bar.update(steps, "loss " + fixed(totals.mean_loss()) + " lr " + fixed(lr, 6));
-      }
+    } catch (const c10::OutOfMemoryError& error) {
+      throw out_of_memory_error(error, device_, config_.data.batch_size, "data.batch_size");
     }
-    totals.check_finite(epoch);
+    check_finite(totals, epoch);
     bar.finish();
     double seen = static_cast<double>(totals.seen());
     double mean_loss = totals.mean_loss(), accuracy = totals.accuracy();
@@ -236,6 +261,45 @@ class Trainer {
     return record;
   }
 
+  // The stop signal this process received, or (in a group) SIGTERM when another rank did: all
+  // ranks must stop at the same step, or the next all-reduce would wait for the missing one.
+  int stop_requested() const {
+    int signal = stop_signals_ ? stop_signals_->received() : 0;
+    if (group_ && group_->sum({signal != 0 ? 1.0 : 0.0})[0] > 0 && signal == 0) signal = SIGTERM;
+    return signal;
+  }
+
+  std::string stop_message(int signal, const std::string& where) const {
+    return std::string("stopped by ") + StopSignals::name(signal) + " " + where + "; checkpoint saved in " +
+           run_.checkpoint_path().string() + ". Resume with: tessera train " + (run_.path() / "config.yaml").string() +
+           " --resume " + run_.path().string();
+  }
+
+  // Saves the state after `steps` steps of `epoch` and ends the run with Interrupted.
+  [[noreturn]] void stop_mid_epoch(int signal, EpochTotals& totals, std::int64_t epoch, std::int64_t steps,
+                                   std::int64_t steps_per_epoch) {
+    check_finite(totals, epoch);  // never checkpoint weights a non-finite loss has touched
+    progress_.epoch_steps = steps;
+    if (writes_) run::save_checkpoint(run_.checkpoint_path(), task_->module(), *optimizer_, progress_);
+    if (group_) group_->barrier();
+    throw Interrupted(signal, stop_message(signal, "at step " + std::to_string(steps) + " of " +
+                                                       std::to_string(steps_per_epoch) + " of epoch " +
+                                                       std::to_string(epoch)));
+  }
+
+  // A non-finite loss ends the run, naming the step, the checkpoint to go back to, and what to change.
+  void check_finite(EpochTotals& totals, std::int64_t epoch) const {
+    try {
+      totals.check_finite(epoch);
+    } catch (const UserError& e) {
+      const bool saved = progress_.epochs_completed > 0 && fs::exists(run_.checkpoint_path());
+      throw UserError(std::string(e.what()) + ". " +
+                      (saved ? "The last good checkpoint is " + run_.checkpoint_path().string() + " (after epoch " +
+                                   std::to_string(progress_.epochs_completed) + ")"
+                             : std::string("No epoch finished, so there is no checkpoint to go back to")));
+    }
+  }
+
   // Evaluates the val split (when there is one) and updates the best metric; true when improved.
   bool validate(std::int64_t epoch, nlohmann::json& record) {
     if (!task_->has_split(tasks::Split::val)) {
@@ -245,7 +309,7 @@ class Trainer {
     }
     // In a group every rank holds the same combined evaluation, so "best" and early stopping
     // can never differ between ranks.
-    const auto evaluation = evaluate_split(*task_, tasks::Split::val, epoch, group_);
+    const auto evaluation = evaluate_split(*task_, tasks::Split::val, epoch, group_, config_.eval.batch_size);
     const double accuracy = evaluation->value("accuracy");
     const double loss = evaluation->value("loss");
     record["val_loss"] = loss;
@@ -286,12 +350,12 @@ class Trainer {
       models::load_state_dict(task_->module(), models::load_safetensors(run_.weights_path()).tensors);
     }
     if (task_->has_split(tasks::Split::val)) {
-      const auto val = evaluate_split(*task_, tasks::Split::val, 0, group_);
+      const auto val = evaluate_split(*task_, tasks::Split::val, 0, group_, config_.eval.batch_size);
       summary.best_val_accuracy = val->value("accuracy");
       summary.best_val_loss = val->value("loss");
     }
     if (task_->has_split(tasks::Split::test)) {
-      const auto test = evaluate_split(*task_, tasks::Split::test, 0, group_);
+      const auto test = evaluate_split(*task_, tasks::Split::test, 0, group_, config_.eval.batch_size);
       summary.test = test->report();
       if (writes_) run_.write_json("test_metrics.json", summary.test);
       log::info("test: accuracy ", fixed(test->value("accuracy")), " loss ", fixed(test->value("loss")), " on ",
@@ -305,6 +369,7 @@ class Trainer {
   torch::Device device_;
   track::RunTracker& tracker_;
   dist::Group* group_;  // null: one process
+  const StopSignals* stop_signals_ = nullptr;  // installed by run()
   bool writes_;         // rank 0 (or alone): the only writer of the run directory
   std::unique_ptr<tasks::Task> task_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;

@@ -317,6 +317,31 @@ TEST(BatchLoader, OtherErrorsReachTheCallerAndTheEpochGoesOn) {
   EXPECT_FALSE(loader.next().has_value());
 }
 
+// A run resumed mid-epoch starts the epoch at a batch: it gets exactly the batches an
+// uninterrupted epoch delivers from there, same order and same augmentation draws.
+TEST(BatchLoader, SkippingBatchesDeliversTheRestOfTheSameEpoch) {
+  TempDir t;
+  const auto ds = make_dataset(t, 23);
+  auto o = small_options();
+  o.batch_size = 4;
+  o.shuffle = true;
+  o.augment = true;
+  o.pad = 2;
+  o.hflip = 0.5;
+  BatchLoader whole(ds, o), resumed(ds, o);
+  const auto all = run_epoch(whole, 3);
+  resumed.start_epoch(3, 2);
+  std::vector<Batch> rest;
+  while (auto batch = resumed.next()) rest.push_back(std::move(*batch));
+  ASSERT_EQ(rest.size(), all.size() - 2);
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    EXPECT_EQ(rest[i].indices, all[i + 2].indices);
+    EXPECT_TRUE(torch::equal(rest[i].images, all[i + 2].images)) << "batch " << i + 2;
+  }
+  resumed.start_epoch(3, 100);  // past the end: an empty epoch, not an error
+  EXPECT_FALSE(resumed.next().has_value());
+}
+
 TEST(BatchLoader, StoppingMidEpochNeitherHangsNorLeaks) {
   TempDir t;
   const auto ds = make_dataset(t, 60);

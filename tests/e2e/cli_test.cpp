@@ -65,6 +65,18 @@ TEST(Cli, DryRunPrintsTheResolvedConfigWithOverrides) {
   EXPECT_NE(result.out.find("label_smoothing:"), std::string::npos) << "defaults are filled in";
 }
 
+// A learning rate that makes the loss non-finite stops the run with the step and advice.
+TEST(Cli, DivergingTrainingNamesTheStepAndWhatToChange) {
+  const fs::path dir = fresh_dir("diverge");
+  std::ofstream(dir / "c.yaml") << quick_digits_config(dir / "models", 1);
+  const auto result = run_tessera({"train", (dir / "c.yaml").string(), "--set", "optim.lr=1e30"});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("training diverged at epoch 1 step "), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("lower optim.lr"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("No epoch finished, so there is no checkpoint to go back to"), std::string::npos)
+      << result.err;
+}
+
 TEST(Cli, MissingConfigFileIsAUserError) {
   const auto result = run_tessera({"train", "/nonexistent/config.yaml"});
   EXPECT_NE(result.exit_code, 0);

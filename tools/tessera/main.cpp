@@ -1,5 +1,6 @@
 // tessera: the command-line entry point. Parses arguments, runs one subcommand, and maps
-// errors to exit codes: 0 ok, 1 user error (one line naming the file or key), 2 internal error.
+// errors to exit codes: 0 ok, 1 user error (one line naming the file or key), 2 internal error,
+// 128 + signal for a run stopped by SIGINT/SIGTERM after saving its state.
 #include <c10/util/Exception.h>
 
 #include <cstdio>
@@ -7,6 +8,7 @@
 
 #include "commands.h"
 #include "tessera/core/error.h"
+#include "tessera/core/stop_signals.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Tessera: train, evaluate and deploy image classifiers and small language models from one YAML config,\n"
@@ -32,6 +34,9 @@ int main(int argc, char** argv) {
   } catch (const tessera::UserError& error) {
     std::fprintf(stderr, "error: %s\n", error.what());
     return 1;
+  } catch (const tessera::Interrupted& stopped) {  // SIGINT/SIGTERM: state saved, how to resume
+    std::fprintf(stderr, "%s\n", stopped.what());
+    return stopped.exit_code();
   } catch (const c10::Error& error) {
     std::fprintf(stderr, "internal error (torch): %s\n", error.what_without_backtrace());
     return 2;

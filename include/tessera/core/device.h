@@ -2,9 +2,12 @@
 // Device choice and process-wide runtime settings (threads, seed) from the runtime section.
 #include <torch/types.h>
 
+#include <cstdint>
+#include <exception>
 #include <string>
 
 #include "tessera/core/config/runtime.h"
+#include "tessera/core/error.h"
 
 namespace tessera {
 
@@ -17,5 +20,11 @@ void apply_runtime(const config::RuntimeConfig& runtime);
 
 // One line naming the device, e.g. "cpu (2 threads)" or "cuda:0 (NVIDIA H100 80GB HBM3)".
 std::string describe_device(const torch::Device& device);
+
+// The UserError for a c10::OutOfMemoryError raised while running batches of `batch_size` (the
+// config key `batch_key` sets it): the batch size, a smaller one to try and torch's own first
+// line (how much it tried to allocate, how much the GPU holds), instead of a raw exception.
+UserError out_of_memory_error(const std::exception& error, const torch::Device& device, std::int64_t batch_size,
+                              const std::string& batch_key);
 
 }  // namespace tessera

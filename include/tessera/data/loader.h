@@ -107,8 +107,10 @@ class BatchLoader {
   BatchLoader& operator=(const BatchLoader&) = delete;
 
   // Abandons whatever is in flight and starts `epoch`: seeded shuffle from (seed, epoch) when
-  // shuffle is on, dataset order otherwise.
-  void start_epoch(std::int64_t epoch);
+  // shuffle is on, dataset order otherwise. `skip_batches` > 0 starts at that batch of the epoch
+  // without reading the ones before it (a run resumed mid-epoch); its batches are the ones an
+  // uninterrupted epoch would deliver from there.
+  void start_epoch(std::int64_t epoch, std::size_t skip_batches = 0);
   // The epoch's next batch, in order; nullopt at the end of the epoch. Corrupt files
   // (DecodeError) become Batch::failures; any other exception from a worker is rethrown here,
   // and the following call goes on with the next batch. Throws std::logic_error before the

@@ -28,6 +28,9 @@ struct TrainProgress {
   std::int64_t best_epoch = 0;
   std::int64_t evals_without_improvement = 0;
   bool finished = false;  // the run ended (all epochs or early stopping)
+  // Steps of epoch epochs_completed + 1 already taken: nonzero only in a checkpoint saved when a
+  // stop signal ended the run mid-epoch; the resumed run starts that epoch at this step.
+  std::int64_t epoch_steps = 0;
 };
 
 // A checkpoint whose bytes are not what was written: truncated, corrupted, or no trailer.
@@ -35,6 +38,10 @@ class CorruptCheckpoint : public UserError {
  public:
   using UserError::UserError;
 };
+
+// Checks a checkpoint's length and CRC-64 without loading it; CorruptCheckpoint when they do not
+// match, UserError when the file cannot be read.
+void verify_checkpoint(const std::filesystem::path& path);
 
 // Where the previous good checkpoint of `path` is kept: checkpoint.pt -> checkpoint.prev.pt.
 std::filesystem::path previous_checkpoint_path(const std::filesystem::path& path);

@@ -54,7 +54,8 @@ class ClassificationTask final : public Task {
   bool has_split(Split split) const override;
   std::size_t batches_per_epoch(Split split) const override;
   std::size_t examples(Split split) const override;
-  void start_epoch(Split split, std::int64_t epoch) override;
+  using Task::start_epoch;
+  void start_epoch(Split split, std::int64_t epoch, std::size_t skip_batches) override;
   void shard(Split split, int rank, int world) override;
   std::optional<TaskBatch> next_batch(Split split) override;
   std::unique_ptr<Evaluation> new_evaluation() const override;

@@ -77,7 +77,10 @@ class Task {
   virtual bool has_split(Split split) const = 0;
   virtual std::size_t batches_per_epoch(Split split) const = 0;
   virtual std::size_t examples(Split split) const = 0;
-  virtual void start_epoch(Split split, std::int64_t epoch) = 0;
+  // Starts a pass over `split`; `skip_batches` > 0 begins at that batch (a run resumed mid-epoch
+  // gets exactly the batches the uninterrupted epoch had left).
+  virtual void start_epoch(Split split, std::int64_t epoch, std::size_t skip_batches) = 0;
+  void start_epoch(Split split, std::int64_t epoch) { start_epoch(split, epoch, 0); }
   // Data-parallel runs: from the next epoch (pass) on, `split` yields only rank `rank`'s share of
   // what one process would see, disjoint across ranks. The train split gives every rank the same
   // number of steps (the gradient all-reduce needs them in step); val and test count each sample
