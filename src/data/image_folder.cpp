@@ -89,8 +89,17 @@ ClassificationDataset load_image_folder(const fs::path& root, const std::vector<
     for (auto& file : images_under(dir)) ds.samples.push_back({std::move(file), static_cast<std::int64_t>(c)});
   }
   if (ds.samples.empty()) {
-    throw UserError("no images found in " + root.string() +
-                    " (expected one subfolder per class holding .png/.jpg/.bmp/.tif or .dcm/.dicom files)");
+    // Images lying directly in the root are the common mistake: say so rather than "none found".
+    std::size_t loose = 0;
+    for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+      if (!is_hidden(it->path()) && it->is_regular_file(ec) && is_input_file(it->path())) ++loose;
+    }
+    const std::string expected = "expected one subfolder per class holding .png/.jpg/.bmp/.tif or .dcm/.dicom files";
+    if (loose > 0) {
+      throw UserError(std::to_string(loose) + " image(s) lie directly in " + root.string() +
+                      " but no class subfolder holds any (" + expected + ")");
+    }
+    throw UserError("no images found in " + root.string() + " (" + expected + ")");
   }
   return ds;
 }

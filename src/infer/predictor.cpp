@@ -152,7 +152,7 @@ InferSummary predict(const InferRequest& request) {
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
     for (const auto& failure : batch->failures) {
-      log::warn("cannot read ", name_of(failure.index), ": ", failure.reason);
+      // The loader has logged it once already (by opaque reference for DICOM).
       outcomes[failure.index].error = failure.reason;
       outcomes[failure.index].columns = empty_prediction_columns(k);
       ++summary.failed;

@@ -84,6 +84,23 @@ File open_image_file(const fs::path& path) {
 #endif
 }
 
+// PNG: the signature, then the IHDR chunk with width and height (big-endian) at bytes 16..23.
+// A size above kMaxImagePixels is refused here, before OpenCV allocates the image.
+void refuse_oversized_png(std::span<const std::uint8_t> head, const std::string& name) {
+  static constexpr std::uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  if (head.size() < 24 || std::memcmp(head.data(), kSignature, 8) != 0 || std::memcmp(head.data() + 12, "IHDR", 4) != 0) {
+    return;
+  }
+  const auto big_endian = [&](std::size_t at) {
+    return (static_cast<long long>(head[at]) << 24) | (head[at + 1] << 16) | (head[at + 2] << 8) | head[at + 3];
+  };
+  const long long width = big_endian(16), height = big_endian(20);
+  if (width * height > kMaxImagePixels) {
+    throw DecodeError("cannot decode " + name + ": image too large (" + std::to_string(width) + "x" +
+                      std::to_string(height) + " pixels; the limit is " + std::to_string(kMaxImagePixels) + ")");
+  }
+}
+
 }  // namespace
 
 namespace detail {
@@ -107,9 +124,10 @@ std::string_view jpeg_decoder_name() {
 Image decode_image(const fs::path& path, int channels) {
   check_channels(channels);
   File file = open_image_file(path);
-#ifdef TESSERA_WITH_TURBOJPEG
-  std::uint8_t head[3] = {};
+  std::uint8_t head[24] = {};
   const std::size_t got = std::fread(head, 1, sizeof head, file.get());
+  refuse_oversized_png({head, got}, path.string());
+#ifdef TESSERA_WITH_TURBOJPEG
   if (detail::starts_like_jpeg({head, got})) {
     return detail::decode_jpeg_turbojpeg(read_whole(file.get(), path), channels, path.string());
   }
@@ -128,6 +146,7 @@ Image decode_image(const fs::path& path, int channels) {
 Image decode_image_bytes(std::span<const std::uint8_t> bytes, int channels, const std::string& name_for_errors) {
   check_channels(channels);
   if (bytes.empty()) throw DecodeError("cannot decode " + name_for_errors + ": empty data");
+  refuse_oversized_png(bytes, name_for_errors);
 #ifdef TESSERA_WITH_TURBOJPEG
   if (detail::starts_like_jpeg(bytes)) return detail::decode_jpeg_turbojpeg(bytes, channels, name_for_errors);
 #endif

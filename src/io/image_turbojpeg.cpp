@@ -25,9 +25,8 @@
 namespace tessera::io::detail {
 namespace {
 
-// Refuse before allocating: OpenCV's own default limit (CV_IO_MAX_IMAGE_PIXELS), so both
-// decoders accept the same images. A JPEG header can claim up to 65535 x 65535.
-constexpr long long kMaxPixels = 1LL << 30;
+// Refuse before allocating (io/image.h): a JPEG header can claim up to 65535 x 65535.
+constexpr long long kMaxPixels = kMaxImagePixels;
 
 struct HandleDeleter {
   void operator()(void* handle) const { tjDestroy(handle); }

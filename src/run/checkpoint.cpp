@@ -106,7 +106,13 @@ std::string verified_archive(const std::filesystem::path& path) {
   if (bytes.size() < kTrailerBytes) throw corrupt(std::to_string(bytes.size()) + " bytes, too short to be one");
   const char* trailer = bytes.data() + bytes.size() - kTrailerBytes;
   if (std::string_view(trailer, 8) != kTrailerStart || std::string_view(trailer + 24, 8) != kTrailerEnd) {
-    throw corrupt("no checksum trailer at its end (truncated while written elsewhere, or not a Tessera checkpoint)");
+    if (bytes.rfind("PK\x03\x04", 0) == 0) {
+      // A zip archive without the trailer: a checkpoint from before checksums (or one cut short,
+      // which torch's reader then rejects; load_checkpoint reports that as damage too).
+      log::warn("checkpoint ", path.string(), " has no checksum (written by an older tessera): loading it unverified");
+      return bytes;
+    }
+    throw corrupt("no checksum trailer at its end (truncated, or not a Tessera checkpoint)");
   }
   const std::uint64_t length = get_u64(trailer + 8), expected = get_u64(trailer + 16);
   if (length != bytes.size() - kTrailerBytes) {
@@ -174,7 +180,16 @@ TrainProgress load_checkpoint(const std::filesystem::path& path, torch::nn::Modu
   const std::string bytes = verified_archive(path);  // before anything is changed
   try {
     torch::serialize::InputArchive archive;
-    archive.load_from(bytes.data(), bytes.size());
+    try {
+      archive.load_from(bytes.data(), bytes.size());
+    } catch (const c10::Error&) {
+      throw;
+    } catch (const std::exception& error) {
+      // torch's archive reader reports some malformed archives with other exception types (its
+      // TorchScript lexer throws std::runtime_error): a damaged file all the same (fuzz/checkpoint).
+      const std::string what = error.what();
+      throw CorruptCheckpoint("cannot resume from " + path.string() + ": " + what.substr(0, what.find('\n')));
+    }
     torch::serialize::InputArchive model_archive, optimizer_archive;
     archive.read("model", model_archive);
     archive.read("optimizer", optimizer_archive);
@@ -193,8 +208,10 @@ TrainProgress load_checkpoint(const std::filesystem::path& path, torch::nn::Modu
     torch::Tensor epoch_steps;  // absent from checkpoints saved only at epoch ends by older builds
     if (archive.try_read("epoch_steps", epoch_steps)) progress.epoch_steps = epoch_steps.item<std::int64_t>();
   } catch (const c10::Error& error) {
+    // The bytes passed their checksum (or had none, see verified_archive), so an archive torch
+    // cannot read is a damaged file: --resume may fall back to the previous checkpoint.
     const std::string what = error.what_without_backtrace();
-    throw UserError("cannot resume from " + path.string() + ": " + what.substr(0, what.find('\n')));
+    throw CorruptCheckpoint("cannot resume from " + path.string() + ": " + what.substr(0, what.find('\n')));
   }
   return progress;
 }

@@ -3,8 +3,10 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <sstream>
 #include <utility>
 
+#include "tessera/core/atomic_file.h"
 #include "tessera/core/compute.h"
 #include "tessera/core/device.h"
 #include "tessera/core/error.h"
@@ -43,7 +45,8 @@ run::RunDirectory open_run(const TrainRequest& request, config::ExperimentConfig
     dir = *latest;
   }
   auto run = run::RunDirectory::open(dir);
-  config = run.read_config();  // the run's own settings, so the schedule and data match
+  // The run's own settings, so the schedule and data match; --set changes them on purpose.
+  config = config::parse_config(read_file(run.config_path()), run.config_path().string(), request.overrides);
   return run;
 }
 
@@ -97,9 +100,9 @@ std::unique_ptr<tasks::Evaluation> evaluate_split(tasks::Task& task, tasks::Spli
 class Trainer {
  public:
   Trainer(config::ExperimentConfig config, run::RunDirectory run, torch::Device device, track::RunTracker& tracker,
-          dist::Group* group)
+          dist::Group* group, bool resumed_with_overrides)
       : config_(std::move(config)), run_(std::move(run)), device_(device), tracker_(tracker), group_(group),
-        writes_(group == nullptr || group->is_main()) {}
+        writes_(group == nullptr || group->is_main()), resumed_with_overrides_(resumed_with_overrides) {}
 
   TrainSummary run(bool resuming) {
     const StopSignals stop_signals;  // SIGINT/SIGTERM: save and stop at the next step (core/stop_signals.h)
@@ -134,6 +137,16 @@ class Trainer {
       if (task_->compute().channels_last) to_channels_last(task_->module());
       log::info("resuming ", run_.path().string(), " after epoch ", progress_.epochs_completed, " (step ",
                 progress_.step, ")");
+      if (resumed_with_overrides_) {
+        if (writes_) {
+          run_.write_config(config_);  // the checkpoint took the changed settings: record them
+          log::info("resumed with changed settings (--set); ", run_.config_path().string(), " records them");
+        }
+        if (progress_.finished && progress_.epochs_completed < config_.train.epochs) {
+          progress_.finished = false;  // asked for more epochs than the run had
+          log::info("train.epochs is now ", config_.train.epochs, ": the finished run goes on");
+        }
+      }
     } else if (resuming) {
       log::warn("no checkpoint in ", run_.path().string(), " yet; starting it from the first epoch");
     }
@@ -293,9 +306,13 @@ class Trainer {
       totals.check_finite(epoch);
     } catch (const UserError& e) {
       const bool saved = progress_.epochs_completed > 0 && fs::exists(run_.checkpoint_path());
+      std::ostringstream lower;
+      lower << config_.optim.lr / 10;
       throw UserError(std::string(e.what()) + ". " +
                       (saved ? "The last good checkpoint is " + run_.checkpoint_path().string() + " (after epoch " +
-                                   std::to_string(progress_.epochs_completed) + ")"
+                                   std::to_string(progress_.epochs_completed) + "); go on from it with: tessera train " +
+                                   run_.config_path().string() + " --resume " + run_.path().string() +
+                                   " --set optim.lr=" + lower.str()
                              : std::string("No epoch finished, so there is no checkpoint to go back to")));
     }
   }
@@ -371,6 +388,7 @@ class Trainer {
   dist::Group* group_;  // null: one process
   const StopSignals* stop_signals_ = nullptr;  // installed by run()
   bool writes_;         // rank 0 (or alone): the only writer of the run directory
+  bool resumed_with_overrides_;  // --resume with --set: config.yaml is rewritten once the checkpoint loads
   std::unique_ptr<tasks::Task> task_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::unique_ptr<LrSchedule> schedule_;
@@ -417,7 +435,7 @@ TrainSummary train(const TrainRequest& request) {
   if (group && device.is_cuda()) device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(group->local_rank()));
   const auto tracker = main ? track::tracker_for(config, run) : track::null_tracker();
   tracker->started(request.resume);
-  Trainer trainer(config, run, device, *tracker, group);
+  Trainer trainer(config, run, device, *tracker, group, request.resume && !request.overrides.empty());
   TrainSummary summary;
   try {
     summary = trainer.run(request.resume);

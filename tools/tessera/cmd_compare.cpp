@@ -16,11 +16,11 @@ void add_compare_command(CLI::App& app) {
   command->add_option("--data", request->data, "Class-per-subfolder directory or CSV manifest (path,label)")->required();
   command->add_option("--device", request->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   command->add_option("--batch-size", request->batch_size, "Images per batch (default: each run's eval.batch_size)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(1, 1000000));
   command->add_option("--output", request->output_dir, "Folder for compare.json and compare.html (default: here)");
   command->add_option("--bootstrap", request->bootstrap, "Bootstrap resamples of the accuracy difference")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1000000));
   command->add_option("--seed", request->seed, "Seed of the bootstrap draws")->capture_default_str();
   command->callback([request] {
     const eval::CompareResult result = eval::compare_runs(*request);

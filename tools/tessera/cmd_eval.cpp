@@ -22,7 +22,8 @@ void add_eval_command(CLI::App& app) {
       ->required();
   command->add_option("--device", request->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   command->add_option("--batch-size", request->batch_size,
-                      "Images (language models: windows) per batch (default: the run's eval.batch_size)");
+                      "Images (language models: windows) per batch (default: the run's eval.batch_size)")
+      ->check(CLI::Range(1, 1000000));
   command->add_option("--output", request->output_dir, "Folder for report.json and confusion.csv (default: the run)");
   command->add_option("--stride", request->stride,
                       "Language model: tokens between window starts; each scores only its new tokens (default: the "

@@ -20,10 +20,13 @@ void add_infer_command(CLI::App& app) {
       "  tessera infer models/ct_slices --input scans/ --series-aggregate max");
   command->add_option("run_dir", request->run_dir, "Run directory written by `tessera train`")->required();
   command->add_option("--input", request->inputs, "Image files and/or folders (searched recursively)")->required();
-  command->add_option("--top-k", request->top_k, "Labels with probabilities per image")->capture_default_str();
+  command->add_option("--top-k", request->top_k, "Labels with probabilities per image")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   command->add_option("--output", request->output, "CSV file (default: <run>/predictions.csv)");
   command->add_option("--device", request->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
-  command->add_option("--batch-size", request->batch_size, "Images per batch (default: the run's eval.batch_size)");
+  command->add_option("--batch-size", request->batch_size, "Images per batch (default: the run's eval.batch_size)")
+      ->check(CLI::Range(1, 1000000));
   command->add_flag("--show-paths", request->show_paths,
                     "DICOM inputs: write real file paths instead of opaque references ('dicom sample #N (hash)');\n"
                     "paths of medical files often hold patient names or IDs");

@@ -36,8 +36,9 @@ void add_train_command(CLI::App& app) {
   command->add_option("--set", options->overrides, "Override a config value: section.key=value (repeatable)")
       ->allow_extra_args(false);
   auto* resume = command->add_option("--resume", options->resume,
-                                     "Continue a killed run from its last checkpoint: the latest run of this config's "
-                                     "name, or the run directory given");
+                                     "Continue a stopped run from its last checkpoint: the latest run of this config's "
+                                     "name, or the run directory given. It keeps the run's own config; --set changes it "
+                                     "(e.g. a lower optim.lr after a divergence)");
   resume->expected(0, 1);
   command->add_flag("--dry-run", options->dry_run, "Print the resolved config and exit");
   command->callback([options, resume] {
@@ -48,6 +49,7 @@ void add_train_command(CLI::App& app) {
       return;
     }
     request.resume = resume->count() > 0;
+    request.overrides = options->overrides;
     request.resume_dir = options->resume;
     // Under torchrun (or RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT set by hand), join the group.
     const std::unique_ptr<dist::Group> group = dist::join_if_launched(request.config.runtime.distributed, request.config.runtime.device);

@@ -1,5 +1,5 @@
 // tessera: the command-line entry point. Parses arguments, runs one subcommand, and maps
-// errors to exit codes: 0 ok, 1 user error (one line naming the file or key), 2 internal error,
+// errors to exit codes: 0 ok, 1 user error (one line naming the file, key or argument), 2 internal error,
 // 128 + signal for a run stopped by SIGINT/SIGTERM after saving its state.
 #include <c10/util/Exception.h>
 
@@ -30,7 +30,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);  // --help prints and returns 0; bad arguments return non-zero
+    // --help prints and returns 0; a bad argument prints CLI11's line and "Run with --help" and,
+    // like every other mistake the user can fix, exits 1 (not CLI11's own 100-series codes).
+    return app.exit(error) == 0 ? 0 : 1;
   } catch (const tessera::UserError& error) {
     std::fprintf(stderr, "error: %s\n", error.what());
     return 1;

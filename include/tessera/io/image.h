@@ -10,6 +10,11 @@
 
 namespace tessera::io {
 
+// The largest image decoded: 2^28 pixels (16384 x 16384). JPEG and PNG files above it are
+// refused from their header, before any pixel memory is allocated (a 30000 x 30000 header in a
+// 69-byte file must not cost 900 MB); other formats stop at OpenCV's own limit, 2^30.
+constexpr long long kMaxImagePixels = 1LL << 28;
+
 // 8-bit pixels, HWC, rows packed (stride = width * channels); colour is RGB, not OpenCV's BGR.
 struct Image {
   int height = 0, width = 0, channels = 0;

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -20,6 +22,10 @@ struct TrainRequest {
   // empty with `resume` set, the latest run of config.runtime.name under output_dir.
   bool resume = false;
   std::filesystem::path resume_dir;
+  // The command line's --set overrides. Resuming, they apply on top of the run's own config (a
+  // lower optim.lr after a divergence, more train.epochs); config.yaml records them once the
+  // checkpoint has loaded. A change the checkpoint cannot take (another model) is a UserError.
+  std::vector<std::string> overrides;
   // Data-parallel training (dist/group.h): every rank calls train() with the same request and its
   // own joined group. Rank 0 makes (or opens) the run directory and alone writes to it, logs to
   // train.log and tracks; the others take its config, train their shard of each epoch, and log
