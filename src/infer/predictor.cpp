@@ -9,6 +9,7 @@
 #include "tessera/core/error.h"
 #include "tessera/core/format.h"
 #include "tessera/core/logging.h"
+#include "tessera/core/memory.h"
 #include "tessera/core/progress.h"
 #include "tessera/data/dataset.h"
 #include "tessera/infer/prediction_csv.h"
@@ -198,7 +199,8 @@ InferSummary predict(const InferRequest& request) {
     write_file_atomic(summary.series_output,
                       series_table(series, outcomes, series_name, how, settings.series_aggregate, classes, k));
   }
-  log::info("infer: ", summary.predicted, " predicted, ", summary.failed, " unreadable -> ", summary.output.string());
+  log::info("infer: ", summary.predicted, " predicted, ", summary.failed, " unreadable -> ", summary.output.string(),
+            " (peak memory ", peak_resident_bytes() >> 20, " MB)");
   if (summary.series > 0) {
     log::info("infer: ", summary.series, " series (", settings.series_aggregate, " of slice probabilities) -> ",
               summary.series_output.string());

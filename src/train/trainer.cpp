@@ -12,6 +12,7 @@
 #include "tessera/core/error.h"
 #include "tessera/core/format.h"
 #include "tessera/core/logging.h"
+#include "tessera/core/memory.h"
 #include "tessera/core/progress.h"
 #include "tessera/core/stop_signals.h"
 #include "tessera/models/safetensors.h"
@@ -265,7 +266,9 @@ class Trainer {
                              {"train_loss", mean_loss},
                              {"train_accuracy", accuracy},
                              {"train_seconds", bar.seconds()},
-                             {rate_key, bar.seconds() > 0 ? seen / bar.seconds() : 0.0}};
+                             {rate_key, bar.seconds() > 0 ? seen / bar.seconds() : 0.0},
+                             // This process's resident memory after the epoch: flat across epochs.
+                             {"rss_mb", static_cast<double>(resident_bytes()) / (1 << 20)}};
     if (failures > 0) record["train_unreadable"] = failures;
     std::string line = "epoch " + std::to_string(epoch) + ": train loss " + fixed(record["train_loss"]) + " acc " +
                        fixed(record["train_accuracy"]) + " (" + fixed(bar.seconds(), 1) + " s, " +
