@@ -30,6 +30,20 @@ void fsync_path(const fs::path& path) {
 
 }  // namespace
 
+std::size_t remove_stale_temporaries(const fs::path& dir) {
+  std::size_t removed = 0;
+  std::error_code error;
+  for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    const auto tmp = name.rfind(".tmp");
+    const bool ours = name.size() > 1 && name[0] == '.' && tmp != std::string::npos && tmp + 4 < name.size() &&
+                      name.find_first_not_of("0123456789", tmp + 4) == std::string::npos;
+    std::error_code ignored;
+    if (ours && it->is_regular_file(ignored) && fs::remove(it->path(), ignored)) ++removed;
+  }
+  return removed;
+}
+
 void write_atomic_with(const fs::path& path, const std::function<void(const fs::path&)>& write) {
   if (!path.parent_path().empty()) fs::create_directories(path.parent_path());
   const fs::path tmp = temporary_beside(path);

@@ -132,6 +132,11 @@ class Trainer {
                       run_.checkpoint_path().string() + " but another rank " + (checkpoint ? "does not" : "does") +
                       ": resuming a data-parallel run needs its run directory on storage every rank reads");
     }
+    if (resuming && writes_) {
+      if (const auto stale = remove_stale_temporaries(run_.path()); stale > 0) {
+        log::info("removed ", stale, " half-written file(s) a killed run left in ", run_.path().string());
+      }
+    }
     if (checkpoint) {
       progress_ = run::load_latest_good_checkpoint(run_.checkpoint_path(), task_->module(), *optimizer_);
       // Loading replaces each tensor with the stored one, whose layout need not be this run's.

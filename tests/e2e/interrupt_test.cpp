@@ -106,6 +106,7 @@ TEST(Interrupt, KilledAtFiveRandomPointsEndsWithTheUninterruptedWeights) {
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   expect_same_tensors(straight / "last.safetensors", run / "last.safetensors");
   expect_same_tensors(straight / "weights.safetensors", run / "weights.safetensors");
+  EXPECT_FALSE(checkpoint_being_written(run)) << "a killed write's temporary file was left in the run";
 }
 
 // Starts a run, sends `signal` once an epoch has finished, and checks the clean stop and the
