@@ -27,6 +27,8 @@
 #include "dcmtk/dcmdata/dcistrmb.h"
 #include "dcmtk/dcmdata/dcmetinf.h"
 #include "dcmtk/dcmdata/dcpixel.h"
+#include "dcmtk/dcmdata/dcpixseq.h"
+#include "dcmtk/dcmdata/dcpxitem.h"
 #include "dcmtk/dcmdata/dcrledrg.h"
 #include "dcmtk/dcmdata/dcxfer.h"
 #include "dcmtk/dcmjpeg/djdecode.h"
@@ -317,6 +319,43 @@ void interleave(std::uint8_t* frame, std::size_t pixels, int bytes) {
       std::memcpy(frame + (p * 3 + s) * bytes, planar.data() + (s * pixels + p) * bytes, bytes);
 }
 
+// DCMTK's RLE decoder (3.6.7) trusts each frame's RLE header: it copies the 64-byte header out of
+// a fragment of any length and decodes segments at the offsets the header states without
+// comparing them with the fragment's length, reading far outside it (a SEGV: fuzz/dicom). So the
+// fragments are checked first, the way that decoder will use them: one per frame, in order (PS3.5
+// G.2), each holding a whole header, 1..15 segments, and offsets that increase and stay inside.
+void check_rle_fragments(DcmPixelData& pixel, std::size_t frames) {
+  E_TransferSyntax syntax = EXS_Unknown;
+  const DcmRepresentationParameter* parameter = nullptr;
+  pixel.getOriginalRepresentationKey(syntax, parameter);
+  DcmPixelSequence* sequence = nullptr;
+  if (pixel.getEncapsulatedRepresentation(syntax, parameter, sequence).bad() || sequence == nullptr)
+    fail("unreadable RLE pixel data");
+  if (sequence->card() < frames + 1) fail("truncated RLE pixel data (fewer fragments than frames)");
+  for (std::size_t f = 0; f < frames; ++f) {
+    DcmPixelItem* item = nullptr;
+    Uint8* data = nullptr;
+    if (sequence->getItem(item, static_cast<unsigned long>(f + 1)).bad() || item == nullptr ||
+        item->getUint8Array(data).bad() || data == nullptr || item->getLength() < 64) {
+      fail("corrupt RLE data in frame " + std::to_string(f) + " (no complete RLE header)");
+    }
+    const auto word = [data](int k) {
+      return static_cast<Uint32>(data[4 * k]) | static_cast<Uint32>(data[4 * k + 1]) << 8 |
+             static_cast<Uint32>(data[4 * k + 2]) << 16 | static_cast<Uint32>(data[4 * k + 3]) << 24;
+    };
+    const Uint32 segments = word(0);
+    if (segments < 1 || segments > 15) fail("corrupt RLE data in frame " + std::to_string(f) + " (segment count)");
+    Uint32 previous = 63;  // segments start after the header
+    for (int s = 1; s <= static_cast<int>(segments); ++s) {
+      const Uint32 offset = word(s);
+      if (offset <= previous || offset >= item->getLength()) {
+        fail("corrupt RLE data in frame " + std::to_string(f) + " (segment offsets outside the fragment)");
+      }
+      previous = offset;
+    }
+  }
+}
+
 Samples read_samples(Loaded& loaded) {
   DicomMetadata& m = loaded.meta;
   DcmDataset& ds = *loaded.dataset;
@@ -394,6 +433,7 @@ Samples read_samples(Loaded& loaded) {
     }
   } else {
     if (m.bits_allocated == 1) fail("1-bit encapsulated pixel data is not supported");
+    if (xfer.getXfer() == EXS_RLELossless) check_rle_fragments(*pixel, frames);
     out.data.resize(out.size);
     Uint32 frame_size = 0;
     if (pixel->getUncompressedFrameSize(&ds, frame_size).bad() || frame_size == 0) fail("unreadable pixel data");

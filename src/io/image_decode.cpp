@@ -95,9 +95,19 @@ void refuse_oversized_png(std::span<const std::uint8_t> head, const std::string&
     return (static_cast<long long>(head[at]) << 24) | (head[at + 1] << 16) | (head[at + 2] << 8) | head[at + 3];
   };
   const long long width = big_endian(16), height = big_endian(20);
-  if (width * height > kMaxImagePixels) {
+  // Each side first: two 32-bit sides can overflow a signed 64-bit product (fuzz/image).
+  if (width > kMaxImagePixels || height > kMaxImagePixels || width * height > kMaxImagePixels) {
     throw DecodeError("cannot decode " + name + ": image too large (" + std::to_string(width) + "x" +
                       std::to_string(height) + " pixels; the limit is " + std::to_string(kMaxImagePixels) + ")");
+  }
+}
+
+// "DICM" at byte 128 marks DICOM data, which OpenCV hands to its GDCM decoder when built with it
+// (Debian's is), and GDCM aborts the whole process on a malformed file (an assertion in
+// gdcm::Reader::InternalReadCommon; fuzz/image). DICOM is read through io/dicom.h instead.
+[[maybe_unused]] void refuse_dicom(std::span<const std::uint8_t> head, const std::string& name) {
+  if (head.size() >= 132 && std::memcmp(head.data() + 128, "DICM", 4) == 0) {
+    throw DecodeError("cannot decode " + name + ": DICOM data, not an image file (DICOM is read as .dcm files)");
   }
 }
 
@@ -124,7 +134,7 @@ std::string_view jpeg_decoder_name() {
 Image decode_image(const fs::path& path, int channels) {
   check_channels(channels);
   File file = open_image_file(path);
-  std::uint8_t head[24] = {};
+  std::uint8_t head[132] = {};
   const std::size_t got = std::fread(head, 1, sizeof head, file.get());
   refuse_oversized_png({head, got}, path.string());
 #ifdef TESSERA_WITH_TURBOJPEG
@@ -134,6 +144,7 @@ Image decode_image(const fs::path& path, int channels) {
 #endif
   file.reset();
 #ifdef TESSERA_WITH_OPENCV
+  refuse_dicom({head, got}, path.string());
   return detail::decode_file_opencv(path, channels);
 #else
   if (has_jpeg_extension(path)) {
@@ -151,6 +162,7 @@ Image decode_image_bytes(std::span<const std::uint8_t> bytes, int channels, cons
   if (detail::starts_like_jpeg(bytes)) return detail::decode_jpeg_turbojpeg(bytes, channels, name_for_errors);
 #endif
 #ifdef TESSERA_WITH_OPENCV
+  refuse_dicom(bytes, name_for_errors);
   return detail::decode_bytes_opencv(bytes, channels, name_for_errors);
 #else
   needs_opencv(name_for_errors);

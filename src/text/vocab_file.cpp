@@ -85,7 +85,8 @@ VocabFile parse_vocab_json(std::string_view content, const std::string& source) 
   json root;
   try {
     root = json::parse(content);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error, or out_of_range for a number too large for a double (fuzz/tokenizer_load).
     // nlohmann's message says where ("at line 3, column 5") and what it read.
     throw_bad_vocab(source, std::string("not valid JSON: ") + e.what());
   }
