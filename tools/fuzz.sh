@@ -197,12 +197,12 @@ run_target() {
   local execs rate corp
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
-  corp=$(grep -ao 'corp: [0-9]*/[0-9a-zA-Z]*' "$log" | tail -n 1 | cut -d' ' -f2)
+  corp=$(grep -ao 'corp: [0-9]*/[0-9a-zA-Z]*' "$log" | tail -n 1 | cut -d' ' -f2 || true)
   local ooms=""
   if [[ -z $execs ]] && grep -aq -- '-fork=' "$log"; then
     # Fork mode prints "#N: cov: C ft: F corp: U exec/s R oom/timeout/crash: a/b/c time: Ts ...".
     local last
-    last=$(grep -a '^#[0-9]*: cov:' "$log" | tail -n 1)
+    last=$(grep -a '^#[0-9]*: cov:' "$log" | tail -n 1 || true)
     execs=$(sed -n 's/^#\([0-9]*\):.*/\1/p' <<<"$last")
     corp=$(sed -n 's/.* corp: \([0-9]*\) .*/\1/p' <<<"$last")
     local elapsed
