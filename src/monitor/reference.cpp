@@ -77,7 +77,8 @@ DriftReference read_drift_reference(const std::filesystem::path& file) {
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(read_file(file));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, or out_of_range for a number too large for a double (as in text/vocab_file.cpp).
     throw UserError(file.string() + ": not valid JSON (" + e.what() + ")");
   }
   return reference_from_json(json, file.string());
