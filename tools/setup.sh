@@ -43,6 +43,7 @@ APT_PACKAGES=(
   libssl-dev   # SHA-256 of the training data (the run's data fingerprint)
   libgloo-dev  # Gloo's headers for c10d's ProcessGroupGloo (src/dist); the code is LibTorch's
   chromium     # headless render check of report.html (tests/report)
+  clang libclang-rt-14-dev   # libFuzzer and the sanitizer runtimes for tools/fuzz.sh (fuzz/)
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
 )
 missing=()

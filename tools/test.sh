@@ -4,7 +4,13 @@
 #   tools/test.sh -L e2e          # extra arguments go to ctest (e.g. a label, -R pattern)
 #   tools/test.sh -LE slow        # skip the slow tests
 #   tools/test.sh --sanitize      # the unit suite built with ASan + UBSan in build-asan/
+#   FUZZ_SECONDS=0 tools/test.sh  # everything but the fuzzers
 # CUDA tests (label cuda) skip themselves with a reason where no GPU is present.
+#
+# With no arguments (the whole suite, as CI runs it) the libFuzzer targets then run too:
+# tools/fuzz.sh builds them with clang in build-fuzz/ and runs each for FUZZ_SECONDS (60), two at
+# a time (each is single-threaded, so two share the 2 cores without slowing down); about 7 min.
+# Any crash, hang or sanitizer report fails the run and names the input (tools/fuzz.sh --help).
 #
 # --sanitize: GCC's AddressSanitizer and UndefinedBehaviorSanitizer over the tessera libraries and
 # the unit tests (CUDA off; LibTorch itself is not instrumented), any UB report fatal. It runs the
@@ -40,6 +46,17 @@ if ((SANITIZE)); then
   ctest --test-dir "$BUILD_DIR" -j "$(nproc)" --output-on-failure --timeout 1800 -LE 'e2e|slow|cuda' "$@"
 else
   bash tools/setup.sh
-  ctest --test-dir "${BUILD_DIR:-build}" -j "$(nproc)" --output-on-failure --timeout 900 "$@"
+  # The fuzzers run even when a test failed, so one CI run reports both; the exit code says either.
+  status=0
+  ctest --test-dir "${BUILD_DIR:-build}" -j "$(nproc)" --output-on-failure --timeout 900 "$@" || status=$?
+  if [[ $# -eq 0 && ${FUZZ_SECONDS:-60} -gt 0 ]]; then
+    fuzz_start=$(date +%s)
+    bash tools/fuzz.sh --seconds "${FUZZ_SECONDS:-60}" --parallel "${FUZZ_PARALLEL:-2}" || status=1
+    echo "tools/test.sh: fuzzers $(( $(date +%s) - fuzz_start )) s"
+  fi
+  if ((status)); then
+    echo "tools/test.sh: FAILED after $(( $(date +%s) - start )) s" >&2
+    exit "$status"
+  fi
 fi
 echo "tools/test.sh: $(( $(date +%s) - start )) s in all"
