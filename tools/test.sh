@@ -9,7 +9,8 @@
 #
 # With no arguments (the whole suite, as CI runs it) the libFuzzer targets then run too:
 # tools/fuzz.sh builds them with clang in build-fuzz/ and runs each for FUZZ_SECONDS (60), two at
-# a time (each is single-threaded, so two share the 2 cores without slowing down); about 7 min.
+# a time (each is single-threaded, so two fit the 2 cores; the heavier targets then make
+# 0.3-0.8x the execs they make alone, bench/RESULTS.md); about 7 min.
 # Any crash, hang or sanitizer report fails the run and names the input (tools/fuzz.sh --help).
 #
 # --sanitize: GCC's AddressSanitizer and UndefinedBehaviorSanitizer over the tessera libraries and
