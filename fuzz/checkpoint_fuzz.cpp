@@ -3,7 +3,7 @@
 //
 // Feeds each input twice, into a fresh small model and optimizer (fuzz_models.h):
 //   1. as the checkpoint file itself: the 32-byte trailer (length and CRC-64) is checked first;
-//   2. as the archive, with a valid trailer appended here, so that the input gets past the
+//   2. as the archive, behind a valid trailer (run::with_checksum_trailer), so that the input gets past the
 //      checksum and reaches torch's archive reader (zip, then the pickled tensors and their
 //      records) and the model/optimizer restore behind it.
 // Expected: TrainProgress, or tessera::run::CorruptCheckpoint / tessera::UserError (a
@@ -16,7 +16,6 @@
 // to 4 GiB from 4 bytes) before reading it, so such inputs run out of memory inside torch (fork
 // mode with -ignore_ooms=1 and -malloc_limit_mb=1024 keep the search going and keep each input);
 // its zip reader leaks ~15 KB per malformed archive (fuzz/lsan_suppressions.txt).
-#include <c10/util/ConstexprCrc.h>
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -28,18 +27,6 @@
 #include "tessera/run/checkpoint.h"
 
 namespace {
-
-std::string with_trailer(std::string_view archive) {
-  std::string bytes(archive);
-  const auto put_u64 = [&bytes](std::uint64_t value) {
-    for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
-  };
-  bytes += "TSRCKPT1";
-  put_u64(archive.size());
-  put_u64(c10::util::crc64(archive.data(), archive.size()).checksum());
-  bytes += "TSRCKEND";
-  return bytes;
-}
 
 void load_and_train(const std::filesystem::path& path) {
   auto model = tessera::fuzz::make_model();
@@ -68,6 +55,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const tessera::fuzz::ScratchFile file("checkpoint.pt");
   const std::string_view bytes = tessera::fuzz::as_text(data, size);
   load_and_train(file.write(bytes));
-  load_and_train(file.write(with_trailer(bytes)));
+  load_and_train(file.write(tessera::run::with_checksum_trailer(std::string(bytes))));
   return 0;
 }

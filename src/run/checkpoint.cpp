@@ -145,6 +145,15 @@ std::filesystem::path previous_checkpoint_path(const std::filesystem::path& path
   return path.parent_path() / (path.stem().string() + ".prev" + path.extension().string());
 }
 
+std::string with_checksum_trailer(std::string archive) {
+  const std::uint64_t length = archive.size(), crc = checksum(archive);
+  archive.append(kTrailerStart);
+  put_u64(archive, length);
+  put_u64(archive, crc);
+  archive.append(kTrailerEnd);
+  return archive;
+}
+
 void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module& model,
                      const torch::optim::Optimizer& optimizer, const TrainProgress& progress) {
   torch::serialize::OutputArchive archive;
@@ -163,12 +172,7 @@ void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module&
   archive.write("epoch_steps", scalar(progress.epoch_steps));
   std::ostringstream stream;
   archive.save_to(stream);
-  std::string bytes = std::move(stream).str();
-  const std::uint64_t length = bytes.size(), crc = checksum(bytes);
-  bytes.append(kTrailerStart);
-  put_u64(bytes, length);
-  put_u64(bytes, crc);
-  bytes.append(kTrailerEnd);
+  const std::string bytes = with_checksum_trailer(std::move(stream).str());
   keep_previous(path);
   write_file_atomic(path, bytes);
 }

@@ -1,5 +1,4 @@
 // Regression tests for what fuzz/checkpoint_fuzz.cpp found (inputs in tests/fixtures/fuzz/checkpoint).
-#include <c10/util/ConstexprCrc.h>
 #include <gtest/gtest.h>
 #include <torch/optim/adamw.h>
 #include <torch/torch.h>
@@ -21,19 +20,6 @@ using tessera::testing::write_text;
 
 const fs::path kFixtures = fs::path(TESSERA_TEST_FIXTURES_DIR) / "fuzz" / "checkpoint";
 
-// The archive with the trailer save_checkpoint writes: the fuzz target's way past the checksum.
-std::string with_valid_trailer(const std::string& archive) {
-  std::string bytes = archive;
-  const auto put_u64 = [&bytes](std::uint64_t value) {
-    for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
-  };
-  bytes += "TSRCKPT1";
-  put_u64(archive.size());
-  put_u64(c10::util::crc64(archive.data(), archive.size()).checksum());
-  bytes += "TSRCKEND";
-  return bytes;
-}
-
 // A 572-byte TorchScript archive (data.pkl naming class __torch__.Module, whose source in
 // code/__torch__.py holds a control byte) behind a valid checksum. torch's reader rejects it with
 // std::runtime_error from its TorchScript lexer, not c10::Error: load_checkpoint let that escape
@@ -51,7 +37,7 @@ TEST(CheckpointFuzzRegression, ArchiveReaderErrorOtherThanC10IsCorruptCheckpoint
 
   TempDir dir("ckpt-fuzz");
   const std::string archive = read_file(kFixtures / "torchscript_lexer_error.pt");
-  write_text(dir / "checkpoint.pt", with_valid_trailer(archive));
+  write_text(dir / "checkpoint.pt", with_checksum_trailer(archive));
   EXPECT_THROW(load_checkpoint(dir / "checkpoint.pt", *model, optimizer), CorruptCheckpoint);
   write_text(dir / "bare.pt", archive);  // no trailer at all
   EXPECT_THROW(load_checkpoint(dir / "bare.pt", *model, optimizer), CorruptCheckpoint);

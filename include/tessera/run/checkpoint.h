@@ -46,6 +46,11 @@ void verify_checkpoint(const std::filesystem::path& path);
 // Where the previous good checkpoint of `path` is kept: checkpoint.pt -> checkpoint.prev.pt.
 std::filesystem::path previous_checkpoint_path(const std::filesystem::path& path);
 
+// `archive` (torch's archive bytes) followed by the trailer described above: the bytes
+// save_checkpoint writes. Public so the fuzz target and regression tests can put any archive
+// behind a valid checksum without encoding the trailer a second time.
+std::string with_checksum_trailer(std::string archive);
+
 void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module& model,
                      const torch::optim::Optimizer& optimizer, const TrainProgress& progress);
 
