@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """(g) peer: pydicom dcmread + apply_modality_lut to float, files/s, on the same file as
 bench_dicom (Debian's python3-pydicom + numpy: run with /usr/bin/python3).
 

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/opt/tessera/venv/bin/python
 """(c) the digits calibration peer: what a plain PyTorch script gets on `tessera prepare digits`.
 
   python bench/digits_torch.py DIGITS_DIR [--epochs 15] [--threads 2] [--seed 0]

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/opt/tessera/venv/bin/python
 """End-to-end GPU benchmark: JPEG files on disk -> resnet50 training, images/s, Tessera vs torchvision.
 
   python bench/e2e_gpu.py BUILD_DIR OUT_DIR [--images 2560] [--epochs 3] [--workers NPROC]

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/opt/tessera/venv/bin/python
 """End-to-end peer of `tessera train` (bench/e2e_gpu.py): JPEG files -> resnet50 training, images/s.
 
   python bench/e2e_torchvision.py DATA [--batch 128] [--workers NPROC] [--epochs 3] [--size 224]

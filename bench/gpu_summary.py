@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/opt/tessera/venv/bin/python
 """Summarises bench/run_gpu.sh's OUT_DIR into OUT_DIR/bench_gpu.md (and prints it).
 
   python bench/gpu_summary.py OUT_DIR

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/opt/tessera/venv/bin/python
 """Peer of bench_kernels: the same preprocessing with torchvision.transforms.v2 on CUDA tensors.
 
   python bench/kernels_torchvision.py [--batch 256] [--iters 20] [--warmup 5] [--rounds 5]

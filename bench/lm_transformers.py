@@ -1,3 +1,4 @@
+#!/opt/tessera/venv/bin/python
 """Peer for the language-model benchmark: Hugging Face transformers' GPT2LMHeadModel at the
 nanoGPT "CPU" shape, trained the way `tessera train configs/lm_char_en.yaml` trains:
 

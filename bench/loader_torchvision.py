@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/opt/tessera/venv/bin/python
 """(a) peer of bench_loader: torchvision ImageFolder + transforms + DataLoader.
 
   python bench/loader_torchvision.py DIR [--workers 2] [--batch 64] [--size 224] [--epochs 3]

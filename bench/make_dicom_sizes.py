@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """(g) clinical-size twins of pydicom's tiny CT_small (128x128) and MR_small (64x64): each pixel
 repeated 4x4 (np.kron), so a 512x512 CT slice and a 256x256 MR slice with the same header,
 rescale and syntax (explicit VR little endian). Debian's python3-pydicom + numpy.

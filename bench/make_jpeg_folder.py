@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/opt/tessera/venv/bin/python
 """Builds a class-per-subfolder folder of JPEGs for the loader and end-to-end benchmarks.
 
 Needs only PIL (and numpy for --source synthetic): no OpenCV.

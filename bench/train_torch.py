@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/opt/tessera/venv/bin/python
 """(b) peer of bench_train: torchvision resnet18/50 trained in eager PyTorch on synthetic data.
 
   python bench/train_torch.py [--model resnet18] [--size 64] [--batch 32] [--steps 20] [--warmup 3]

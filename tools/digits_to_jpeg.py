@@ -1,3 +1,4 @@
+#!/opt/tessera/venv/bin/python
 """Copies a prepared digits folder (tessera prepare digits: <split>/<digit>/NNNN.png) as JPEG
 files of the highest quality, for the GPU machine, whose build has no OpenCV and decodes JPEG
 only (libjpeg-turbo). The same JPEG set is trained on the CPU here and on the GPU there, so the

@@ -16,11 +16,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${TESSERA_VENV:-/opt/tessera/venv}
 BUILD_DIR=${BUILD_DIR:-build}
-TORCH_VERSION=2.11.0
-TORCHVISION_VERSION=0.26.0   # pairs with torch 2.11; only tests and benchmarks use it
-TRANSFORMERS_VERSION=5.24.0  # GPT-2 reference for the GPT model tests and the language-model benchmark peer
-SKLEARN_VERSION=1.9.1        # metric oracle (tests/metrics); brings scipy (KS, McNemar, bootstrap checks)
-MLFLOW_VERSION=3.17.2        # mlflow-skinny: the real client reads back our MLflow file store in a test
+TORCH_VERSION=$(sed -n 's/^torch==\([^ ]*\).*/\1/p' "$ROOT/tools/deps/venv.txt")  # for messages
 BUILD=1
 for arg in "$@"; do
   case "$arg" in
@@ -33,19 +29,10 @@ done
 step() { printf '\n==> %s\n' "$*"; }
 
 # --- 1. Debian packages -------------------------------------------------------------------
-APT_PACKAGES=(
-  build-essential cmake ninja-build ccache git pkg-config
-  python3 python3-venv python3-pip
-  libopencv-dev libdcmtk-dev dcmtk libyaml-cpp-dev libturbojpeg0-dev
-  libutf8proc-dev   # NFC normalisation and Unicode categories for the tokenizers (src/text)
-  fortunes debian-faq-ko   # text corpora of the language model (tessera prepare corpus-en / corpus-ko)
-  python3-pydicom python3-numpy python3-nibabel   # DICOM test oracle (tests/io/dicom_reference.py)
-  libssl-dev   # SHA-256 of the training data (the run's data fingerprint)
-  libgloo-dev  # Gloo's headers for c10d's ProcessGroupGloo (src/dist); the code is LibTorch's
-  chromium     # headless render check of report.html (tests/report)
-  clang libclang-rt-14-dev   # libFuzzer and the sanitizer runtimes for tools/fuzz.sh (fuzz/)
-  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
-)
+# The list, each with why, is tools/deps/debian.txt. Recommends are left out on purpose, so each
+# one is listed there or waived in tools/deps/debian-waived.txt; the ctest test `dependencies`
+# (tools/check_dependencies.py) checks that everything the code imports or runs is covered.
+mapfile -t APT_PACKAGES < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$ROOT/tools/deps/debian.txt" | awk '{print $1}')
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -66,19 +53,18 @@ if [[ -z "${Torch_DIR:-}" ]]; then
     mkdir -p "$(dirname "$VENV")"
     /usr/bin/python3 -m venv "$VENV"
   fi
-  have_torch=$("$VENV/bin/python" -c "import torch; print(torch.__version__.split('+')[0])" 2>/dev/null || true)
-  if [[ "$have_torch" != "$TORCH_VERSION" ]]; then
-    step "Installing torch==$TORCH_VERSION (the CUDA 13.0 build, several GB) into $VENV"
+  # torch (LibTorch for the build) and the tests' references, pinned in tools/deps/venv.txt. A
+  # stamp of that file in the venv makes a second run free, and a changed list reinstalls.
+  requirements="$ROOT/tools/deps/venv.txt"
+  stamp="$VENV/.tessera-venv.sha256"
+  want=$(sha256sum "$requirements" | cut -d' ' -f1)
+  if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+    step "Installing tools/deps/venv.txt into $VENV (torch $TORCH_VERSION is the CUDA 13.0 build, several GB)"
     "$VENV/bin/pip" install -q --upgrade pip
-    "$VENV/bin/pip" install -q "torch==$TORCH_VERSION"
+    "$VENV/bin/pip" install -q -r "$requirements"
+    echo "$want" >"$stamp"
   else
-    step "torch $have_torch: present in $VENV"
-  fi
-  # Independent references for the tests and peers for the benchmarks.
-  if ! "$VENV/bin/python" -c "import torchvision, safetensors, numpy, transformers, sklearn, mlflow" 2>/dev/null; then
-    step "Installing torchvision==$TORCHVISION_VERSION, safetensors, numpy, transformers==$TRANSFORMERS_VERSION, scikit-learn==$SKLEARN_VERSION, mlflow-skinny==$MLFLOW_VERSION (tests and benchmarks)"
-    "$VENV/bin/pip" install -q "torchvision==$TORCHVISION_VERSION" safetensors numpy "transformers==$TRANSFORMERS_VERSION" \
-      "scikit-learn==$SKLEARN_VERSION" "mlflow-skinny==$MLFLOW_VERSION"
+    step "Python packages of tools/deps/venv.txt: present in $VENV"
   fi
   CMAKE_TORCH=(-DTESSERA_PYTHON="$VENV/bin/python")
   # PyPI's torch is the CUDA 13.0 build, and its CMake config needs a CUDA toolkit to configure

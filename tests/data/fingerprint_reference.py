@@ -1,3 +1,4 @@
+#!/opt/tessera/venv/bin/python
 """The data fingerprint framing of include/tessera/data/fingerprint.h, written again with hashlib.
 
 usage: fingerprint_reference.py folder ROOT   image folder: classes = sorted subfolders, files

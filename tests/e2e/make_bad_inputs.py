@@ -1,3 +1,4 @@
+#!/opt/tessera/venv/bin/python
 """Writes the bad-input catalogue's files (tests/e2e/bad_input_test.cpp) into OUT.
 
     python make_bad_inputs.py OUT

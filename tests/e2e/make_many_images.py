@@ -1,3 +1,4 @@
+#!/opt/tessera/venv/bin/python
 """Writes N small PNGs (8x8 grey, a different pattern each) into OUT/<thousands>/<n>.png for the
 bounded-memory check (tests/e2e/memory_slow_test.cpp).
 

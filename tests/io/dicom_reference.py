@@ -7,16 +7,24 @@ For each FILE (numbered i from 0) writes OUT_DIR/i.f32, the modality values as r
 float32 in frames x rows x columns x channels order: pydicom's ds.pixel_array, YBR converted to RGB
 (convert_color_space), then apply_modality_lut. When the file has a window (and is monochrome) it
 also writes OUT_DIR/i.voi.f32: apply_voi_lut of those values, mapped to [0, 1] from pydicom's
-output range. OUT_DIR/i.txt holds "frames rows columns channels has_window" or "error <type>".
+output range. OUT_DIR/i.txt holds "frames rows columns channels has_window", or "error <type>" when
+pydicom cannot decode the file, or "missing <handler> needs <module> (<Debian package>)" when a
+pydicom pixel handler that would decode the file's transfer syntax cannot import what it needs
+(pydicom imports its decoders lazily, so a missing Pillow shows only here, not at start-up).
 Uses Debian's python3-pydicom (2.3) and numpy; files without a File Meta header are read with
 force=True as DCMTK reads them.
 """
 import sys
 import warnings
 
-import numpy as np
-import pydicom
-from pydicom.pixel_data_handlers.util import apply_modality_lut, apply_voi_lut, convert_color_space
+try:
+    import numpy as np
+    import pydicom
+    import pydicom.config
+    from pydicom.pixel_data_handlers.util import apply_modality_lut, apply_voi_lut, convert_color_space
+except ModuleNotFoundError as error:  # name the module, not a decode failure
+    sys.exit(f"dicom_reference.py: {sys.executable} cannot import '{error.name}' "
+             f"(Debian's python3-{error.name.lower()}; tools/setup.sh installs it from tools/deps/debian.txt)")
 
 warnings.simplefilter("ignore")
 
@@ -33,7 +41,35 @@ def output_range(ds):
     return y_min, y_max
 
 
+# Python module -> the Debian package that provides it, for the message.
+DEBIAN_PACKAGE = {"PIL": "python3-pil", "gdcm": "python3-gdcm", "numpy": "python3-numpy"}
+
+
+def missing_handler(ds):
+    """'<handler> needs <module> (<package>)' when no available pydicom handler supports the file's
+    transfer syntax but an unavailable one does; None when the failure is the file's own."""
+    syntax = ds.file_meta.get("TransferSyntaxUID")
+    handlers = [h for h in pydicom.config.pixel_data_handlers if h.supports_transfer_syntax(syntax)]
+    if not handlers or any(h.is_available() for h in handlers):
+        return None
+    reasons = []
+    for handler in handlers:
+        absent = [m for m in getattr(handler, "DEPENDENCIES", {}) if not importable(m)]
+        needs = ", ".join(f"{m} ({DEBIAN_PACKAGE.get(m, 'not packaged')})" for m in absent)
+        reasons.append(f"{handler.HANDLER_NAME} needs {needs or 'its decoder plugins'}")
+    return "; or ".join(reasons)
+
+
+def importable(module):
+    try:
+        __import__(module)
+        return True
+    except ImportError:
+        return False
+
+
 def dump(index, path, out):
+    ds = None
     try:
         ds = pydicom.dcmread(path, force=True)
         if "TransferSyntaxUID" not in ds.file_meta:  # legacy file: the encoding pydicom detected
@@ -43,8 +79,10 @@ def dump(index, path, out):
                                               uid.ExplicitVRBigEndian)
         arr = ds.pixel_array
     except Exception as error:  # the C++ side checks that it fails too
+        missing = missing_handler(ds) if ds is not None else None
+        reason = f"missing {missing}" if missing else f"error {type(error).__name__}: {' '.join(str(error).split())}"
         with open(f"{out}/{index}.txt", "w") as f:
-            f.write(f"error {type(error).__name__}\n")
+            f.write(reason + "\n")
         return
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     channels = int(ds.SamplesPerPixel)

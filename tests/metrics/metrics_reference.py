@@ -1,3 +1,4 @@
+#!/opt/tessera/venv/bin/python
 """Reference values for tests/metrics from scikit-learn, scipy and numpy.
 
 Usage: metrics_reference.py INPUT.json OUTPUT.json

@@ -1,3 +1,4 @@
+#!/opt/tessera/venv/bin/python
 """Reference for gpt_test.cpp: Hugging Face transformers' GPT2LMHeadModel configured to a small
 size, with a fixed seed, biases and LayerNorm parameters perturbed (so they are really tested),
 one eval forward on fixed tokens. Saves:

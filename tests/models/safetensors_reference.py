@@ -1,3 +1,4 @@
+#!/opt/tessera/venv/bin/python
 """Cross-check for safetensors_test.cpp with Python's `safetensors` package.
   safetensors_reference.py check PATH   exit 0 if PATH (written by Tessera) holds expected()
   safetensors_reference.py write PATH   write expected() with Python's safetensors

@@ -1,3 +1,4 @@
+#!/opt/tessera/venv/bin/python
 """Oracle for init_weights_test.cpp's export test: loads a safetensors file written by Tessera into
 torchvision's own ResNet with strict=True (so every name and shape must match), runs it in eval
 mode on the saved input and writes torchvision's logits.

@@ -1,3 +1,4 @@
+#!/opt/tessera/venv/bin/python
 """Reference for resnet_test.cpp: builds torchvision's ResNet with a fixed seed, perturbs the
 BatchNorm statistics (so eval-mode BN is really exercised, not the identity), runs one eval
 forward on a fixed input and saves:

@@ -1,3 +1,4 @@
+#!/opt/tessera/venv/bin/python
 """Reference values for tests/monitor/statistics_test.cpp, from scipy.
 
 Writes JSON to argv[1]:

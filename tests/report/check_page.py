@@ -1,3 +1,4 @@
+#!/opt/tessera/venv/bin/python
 """Checks a rendered report page as a browser and an XML tool would see it, independently of
 the C++ that wrote it. Usage: check_page.py PAGE.html [FORBIDDEN_RAW_TEXT ...]
 

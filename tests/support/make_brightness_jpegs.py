@@ -1,3 +1,4 @@
+#!/opt/tessera/venv/bin/python
 """Writes a tiny 3-class JPEG dataset for the CUDA tests: grey 20x20 images whose class is their
 brightness (40, 128, 215) plus uniform noise of +-20, `per_class` per class, from a fixed seed.
 Only PIL and the standard library, so it runs on the GPU machine too (no OpenCV there).

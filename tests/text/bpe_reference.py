@@ -1,3 +1,4 @@
+#!/opt/tessera/venv/bin/python
 """Naive byte-level BPE for bpe_train_test.cpp: the rules of src/text/bpe_trainer.cpp (GPT-2
 pre-tokens after NFC; most frequent pair first, ties to the smallest (left bytes, right bytes);
 pairs seen fewer than 2 times never merged), but every pair recounted after every merge: slow

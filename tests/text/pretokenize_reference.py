@@ -1,3 +1,4 @@
+#!/opt/tessera/venv/bin/python
 """Cross-check for pretokenize_test.cpp: GPT-2's pre-tokenisation regex run by the `regex` module
 (as in openai/gpt-2 src/encoder.py).
   pretokenize_reference.py IN OUT   writes the chunks of IN (UTF-8) to OUT as one JSON list

@@ -1,3 +1,4 @@
+#!/opt/tessera/venv/bin/python
 """Reads an MLflow file store with MLflow's own client and dumps what it sees as JSON.
 
     mlflow_dump.py STORE_DIR EXPERIMENT_NAME OUT.json
