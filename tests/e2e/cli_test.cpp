@@ -112,6 +112,28 @@ TEST(Cli, VersionNamesTorchAndLibraries) {
   }
 }
 
+// Spinning OpenMP threads slow a shared machine 10-20x (core/openmp_wait.h): the CLI picks passive
+// waiting itself when the caller exported nothing, and leaves an explicit choice alone.
+TEST(Cli, ChoosesPassiveOpenMpWaitingUnlessTheCallerDid) {
+  const char* outer = std::getenv("OMP_WAIT_POLICY");  // tools/test.sh exports PASSIVE
+  const std::string saved = outer ? outer : "";
+  const auto policy_line = [] {
+    const auto out = run_tessera({"version"}).out;
+    const auto at = out.find("OpenMP wait policy:");
+    return at == std::string::npos ? out : out.substr(at, out.find('\n', at) - at);
+  };
+  ::unsetenv("OMP_WAIT_POLICY");
+  ::unsetenv("TESSERA_OMP_REEXEC");  // as a user's shell has it
+  EXPECT_NE(policy_line().find("PASSIVE (set by tessera)"), std::string::npos) << policy_line();
+  ::setenv("OMP_WAIT_POLICY", "ACTIVE", 1);
+  EXPECT_NE(policy_line().find("ACTIVE (from the environment)"), std::string::npos) << policy_line();
+  ::unsetenv("OMP_WAIT_POLICY");
+  ::setenv("TESSERA_OMP_WAIT_POLICY", "keep", 1);
+  EXPECT_NE(policy_line().find("libgomp default"), std::string::npos) << policy_line();
+  ::unsetenv("TESSERA_OMP_WAIT_POLICY");
+  if (outer) ::setenv("OMP_WAIT_POLICY", saved.c_str(), 1);
+}
+
 // The CUDA build must start where there is no GPU and no driver: torch loads libcuda lazily, so
 // our binary must not name it (linking CUDA::cuda_driver or -lcuda would).
 TEST(Cli, BinaryDoesNotNeedTheCudaDriver) {

@@ -8,9 +8,11 @@
 
 #include "commands.h"
 #include "tessera/core/error.h"
+#include "tessera/core/openmp_wait.h"
 #include "tessera/core/stop_signals.h"
 
 int main(int argc, char** argv) {
+  tessera::use_passive_openmp_waiting(argv);  // may re-exec once with OMP_WAIT_POLICY=PASSIVE
   CLI::App app{"Tessera: train, evaluate and deploy image classifiers and small language models from one YAML config,\n"
                "without Python.",
                "tessera"};
