@@ -5,9 +5,11 @@
 #include "tessera/core/error.h"
 #include "tessera/core/logging.h"
 #include "tessera/data/dataset.h"
+#include "tessera/data/loader.h"
 #include "tessera/models/init_weights.h"
 #include "tessera/models/registry.h"
 #include "tessera/models/safetensors.h"
+#include "tessera/ops/random_affine.h"
 #include "tessera/tasks/classification_evaluation.h"
 
 namespace tessera::tasks {
@@ -188,6 +190,7 @@ std::size_t ClassificationTask::examples(Split split) const {
 void ClassificationTask::start_epoch(Split split, std::int64_t epoch, std::size_t skip_batches) {
   if (!has_split(split)) throw std::logic_error(std::string("no ") + split_name(split) + " split");
   loaders_.at(split)->start_epoch(epoch, skip_batches);
+  if (split == Split::train) train_epoch_ = epoch;
 }
 
 std::optional<TaskBatch> ClassificationTask::next_batch(Split split) {
@@ -197,6 +200,7 @@ std::optional<TaskBatch> ClassificationTask::next_batch(Split split) {
   TaskBatch out;
   out.failures = std::move(batch->failures);
   out.inputs = to_inputs(*batch, loader.options());
+  if (split == Split::train) out.inputs = augment(out.inputs, batch->indices);
   out.targets = uploader_.upload(batch->labels);
   out.indices = torch::tensor(std::vector<std::int64_t>(batch->indices.begin(), batch->indices.end()), torch::kLong);
   return out;
@@ -223,6 +227,25 @@ torch::Tensor ClassificationTask::to_inputs(const data::Batch& batch, const data
     return ops::preprocess_medical(packed, data::medical_spec(options), batch.intensities, batch.params, format);
   }
   return ops::preprocess_images(packed, spec, batch.params, format);
+}
+
+torch::Tensor ClassificationTask::augment(const torch::Tensor& inputs, const std::vector<std::size_t>& indices) const {
+  const ops::AffineJitter jitter{config_.data.rotate, config_.data.scale};
+  if (!jitter.active() || inputs.size(0) == 0) return inputs;
+  // Seeded by (seed, epoch, sample) like the loader's crop, from a stream of its own, so a sample
+  // gets the same warp on the CPU and on a GPU, and a resumed run repeats it.
+  std::vector<ops::AffineParams> params;
+  params.reserve(indices.size());
+  for (const auto index : indices) {
+    params.push_back(ops::random_affine(jitter, data::sample_seed(config_.runtime.seed ^ 0x77617270ULL /* "warp" */,
+                                                                  train_epoch_, index)));
+  }
+  // The value of a zero pixel after normalisation: what the loader pads shifted images with.
+  std::vector<float> fill;
+  for (std::size_t c = 0; c < config_.data.mean.size(); ++c) {
+    fill.push_back(static_cast<float>((0.0 - config_.data.mean[c]) / config_.data.std[c]));
+  }
+  return ops::apply_affine(inputs, params, fill);
 }
 
 std::unique_ptr<Evaluation> ClassificationTask::new_evaluation() const {

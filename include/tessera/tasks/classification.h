@@ -66,6 +66,8 @@ class ClassificationTask final : public Task {
   ClassificationTask(const config::ExperimentConfig& config, std::vector<std::string> classes, torch::Device device);
   void build_network();
   void compute_class_weights(const data::ClassificationDataset& train);
+  // data.rotate / data.scale on a training batch (ops/random_affine.h); a no-op when both are 0.
+  torch::Tensor augment(const torch::Tensor& inputs, const std::vector<std::size_t>& indices) const;
 
   config::ExperimentConfig config_;
   std::vector<std::string> classes_;
@@ -75,6 +77,7 @@ class ClassificationTask final : public Task {
   std::shared_ptr<models::Network> network_;
   torch::Tensor class_weights_;  // empty = uniform
   std::map<Split, std::unique_ptr<data::BatchLoader>> loaders_;
+  std::int64_t train_epoch_ = 0;  // the training epoch under way: with the seed, it seeds each warp
 };
 
 }  // namespace tessera::tasks

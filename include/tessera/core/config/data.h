@@ -43,6 +43,8 @@ struct DataConfig {
   Size2 crop{224, 224};              // network input size
   int pad = 0;                       // zero padding before the random crop (shift augmentation)
   double hflip = 0.0;                // probability of a horizontal flip while training
+  double rotate = 0.0;               // random rotation while training, uniform in +-rotate degrees
+  double scale = 0.0;                // random zoom while training, uniform in 1 +- scale (ops/random_affine.h)
   std::vector<double> mean{0.485, 0.456, 0.406};  // per channel, on x/255
   std::vector<double> std{0.229, 0.224, 0.225};
   int batch_size = 64;
@@ -65,6 +67,8 @@ struct DataConfig {
     v.field("crop", crop);
     v.field("pad", pad);
     v.field("hflip", hflip);
+    v.field("rotate", rotate);
+    v.field("scale", scale);
     v.field("mean", mean);
     v.field("std", std);
     v.field("batch_size", batch_size);
@@ -87,6 +91,8 @@ struct DataConfig {
     if (crop.height <= 0 || crop.width <= 0) c.fail("crop", "must be > 0");
     c.non_negative("pad", pad);
     c.in_range("hflip", hflip, 0.0, 1.0);
+    c.in_range("rotate", rotate, 0.0, 180.0);
+    if (!(scale >= 0.0 && scale < 1.0)) c.fail("scale", "must be in [0, 1) (a zoom of 1 +- scale), got " + fmt(scale));
     if (mean.size() != static_cast<std::size_t>(channels)) {
       c.fail("mean", "needs one value per channel (" + std::to_string(channels) + "), got " + std::to_string(mean.size()));
     }
