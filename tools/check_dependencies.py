@@ -444,7 +444,7 @@ def self_test():
             {"foo", "bar", "baz", "qux", "quux"}, "shell_commands"
         assert cpp_commands('x = "dcmodify -nb"; y = "the file"; z = run({"gzip", "-dc"}); w = "a | tar -x";\n'
                             'v = {"red", "green"}; u = "file";') == {"dcmodify", "gzip", "tar"}, "cpp_commands"
-        assert scripts_and_imports  # embedded Python: "from an older run" is prose, "from x import y" code
+        # Embedded Python: "from an older run" is prose, "from x import y" is code.
         assert [a or b for a, b in EMBEDDED_IMPORT.findall('"from an older run"; "import sys\\nfrom nibabel.nicom import w"')] == \
             ["sys", "nibabel"], "embedded imports"
         if failures or wrong:

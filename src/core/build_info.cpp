@@ -1,11 +1,11 @@
 #include "tessera/core/build_info.h"
 
-#include <cstdlib>
-
 #include <ATen/Parallel.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/cuda.h>
 #include <torch/version.h>
+
+#include "tessera/core/openmp_wait.h"
 
 namespace tessera {
 namespace {
@@ -40,11 +40,7 @@ std::vector<std::pair<std::string, std::string>> runtime_versions() {
   const auto gpus = torch::cuda::device_count();
   rows.emplace_back("CUDA devices", gpus == 0 ? "none found (CPU only)" : std::to_string(gpus));
   rows.emplace_back("CPU threads", std::to_string(at::get_num_threads()) + " (torch intra-op; runtime.threads sets it)");
-  // core/openmp_wait.h: the CLI re-executes itself with PASSIVE unless the caller chose.
-  const char* policy = std::getenv("OMP_WAIT_POLICY");
-  rows.emplace_back("OpenMP wait policy", policy == nullptr ? std::string("libgomp default (spin, then sleep)")
-                                          : std::getenv("TESSERA_OMP_REEXEC") ? std::string(policy) + " (set by tessera)"
-                                                                              : std::string(policy) + " (from the environment)");
+  rows.emplace_back("OpenMP wait policy", describe_openmp_waiting());  // core/openmp_wait.h
   return rows;
 }
 

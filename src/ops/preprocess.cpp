@@ -5,6 +5,7 @@
 #include <string>
 
 #include "tessera/ops/resize.h"
+#include "splitmix64.h"
 
 namespace tessera::ops {
 namespace {
@@ -56,22 +57,7 @@ int centred_offset(int size, int crop) {
   return half % 2 == 0 ? half : half + 1;  // Python round(): x.5 goes to the even neighbour
 }
 
-// splitmix64 (Steele, Lea, Flood 2014): a fully specified generator, unlike the distributions of
-// <random>, so the same seed gives the same crop with every standard library.
-struct SplitMix64 {
-  std::uint64_t state;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, n) by multiply-high (Lemire); the bias is below n / 2^64, far under any test.
-  std::uint64_t below(std::uint64_t n) {
-    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(next()) * n) >> 64);
-  }
-  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-};
+using detail::SplitMix64;
 
 }  // namespace
 

@@ -7,19 +7,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "splitmix64.h"
+
 namespace tessera::ops {
-namespace {
-
-// splitmix64 (as the crop's stream in preprocess.cpp): fully specified, same on every platform.
-double unit_from(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  z ^= z >> 31;
-  return static_cast<double>(z >> 11) * 0x1.0p-53;  // [0, 1)
-}
-
-}  // namespace
 
 AffineParams random_affine(const AffineJitter& jitter, std::uint64_t sample_seed) {
   if (!(jitter.max_degrees >= 0.0 && jitter.max_degrees <= 180.0)) {
@@ -29,10 +19,10 @@ AffineParams random_affine(const AffineJitter& jitter, std::uint64_t sample_seed
   if (!(jitter.max_scale >= 0.0 && jitter.max_scale < 1.0)) {
     throw std::invalid_argument("random_affine: scale jitter must be in [0, 1), got " + std::to_string(jitter.max_scale));
   }
-  std::uint64_t state = sample_seed ^ 0x616666696E65ull;  // "affine": apart from the crop's stream
+  detail::SplitMix64 rng{sample_seed ^ 0x616666696E65ull};  // "affine": a stream apart from the crop's
   AffineParams params;
-  params.radians = (2.0 * unit_from(state) - 1.0) * jitter.max_degrees * std::numbers::pi / 180.0;
-  params.scale = 1.0 + (2.0 * unit_from(state) - 1.0) * jitter.max_scale;
+  params.radians = (2.0 * rng.unit() - 1.0) * jitter.max_degrees * std::numbers::pi / 180.0;
+  params.scale = 1.0 + (2.0 * rng.unit() - 1.0) * jitter.max_scale;
   return params;
 }
 

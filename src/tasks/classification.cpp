@@ -232,13 +232,13 @@ torch::Tensor ClassificationTask::to_inputs(const data::Batch& batch, const data
 torch::Tensor ClassificationTask::augment(const torch::Tensor& inputs, const std::vector<std::size_t>& indices) const {
   const ops::AffineJitter jitter{config_.data.rotate, config_.data.scale};
   if (!jitter.active() || inputs.size(0) == 0) return inputs;
-  // Seeded by (seed, epoch, sample) like the loader's crop, from a stream of its own, so a sample
-  // gets the same warp on the CPU and on a GPU, and a resumed run repeats it.
+  // Seeded by (seed, epoch, sample) like the loader's crop (random_affine draws from a stream apart
+  // from the crop's), so a sample gets the same warp on the CPU and on a GPU, and a resumed run
+  // repeats it.
   std::vector<ops::AffineParams> params;
   params.reserve(indices.size());
   for (const auto index : indices) {
-    params.push_back(ops::random_affine(jitter, data::sample_seed(config_.runtime.seed ^ 0x77617270ULL /* "warp" */,
-                                                                  train_epoch_, index)));
+    params.push_back(ops::random_affine(jitter, data::sample_seed(config_.runtime.seed, train_epoch_, index)));
   }
   // The value of a zero pixel after normalisation: what the loader pads shifted images with.
   std::vector<float> fill;
