@@ -40,7 +40,11 @@ DEFAULT_VENV = os.environ.get("TESSERA_VENV", "/opt/tessera/venv")
 # Interpreters a script may name in its shebang, and which list supplies its modules.
 SHEBANGS = {"#!/usr/bin/python3": "debian", "#!/opt/tessera/venv/bin/python": "venv"}
 # Outside Debian's packages on purpose: the CUDA toolkit is the documented prerequisite (README).
-UNPACKAGED_OK = ("/usr/local/cuda",)
+# NVIDIA installs it as /usr/local/cuda-<version>, with /usr/local/cuda a link to one of them.
+UNPACKAGED_OK = re.compile(r"^/usr/local/cuda(-[0-9.]+)?(/|$)")
+# A wrapper such as /usr/local/bin/nvcc holding `exec /usr/local/cuda-13.0/bin/nvcc "$@"` (how some
+# images put the toolkit on PATH) runs what it names: attribute the command to that.
+EXEC_WRAPPER = re.compile(r'^\s*exec\s+(/\S+)\s+"\$@"\s*$', re.M)
 # Folders whose files are scanned; build trees and data are not the project's code.
 SCANNED = ("tools", "tests", "bench", "src", "fuzz", "cmake", ".ci", "docker")
 SHELL_WORDS = {
@@ -344,6 +348,19 @@ def command_users(root, files):
     return users
 
 
+def wrapped_target(path):
+    """The program a small `#!/bin/sh` + `exec /abs/path "$@"` wrapper runs, else None."""
+    try:
+        if os.path.getsize(path) > 1024:
+            return None
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError:
+        return None
+    match = EXEC_WRAPPER.search(text) if text.startswith("#!") else None
+    return os.path.realpath(match.group(1)) if match else None
+
+
 def check_commands(root, files, debian, venv_python):
     users = command_users(root, files)
     venv_bin = os.path.dirname(os.path.realpath(venv_python)) if os.path.exists(venv_python) else None
@@ -364,8 +381,8 @@ def check_commands(root, files, debian, venv_python):
         package = owners.get(where) or owners.get(real[word])
         user = ", ".join(sorted(users[word])[:3])
         if package is None:
-            inside = lambda p, top: p == top or p.startswith(top.rstrip("/") + "/")
-            if any(inside(real[word], top) or inside(where, top) for top in UNPACKAGED_OK):
+            target = wrapped_target(real[word])
+            if any(p and UNPACKAGED_OK.match(p) for p in (where, real[word], target)):
                 continue
             if venv_bin and (os.path.dirname(where) == os.path.dirname(venv_python) or real[word].startswith(venv_bin)):
                 continue
@@ -444,6 +461,12 @@ def self_test():
             {"foo", "bar", "baz", "qux", "quux"}, "shell_commands"
         assert cpp_commands('x = "dcmodify -nb"; y = "the file"; z = run({"gzip", "-dc"}); w = "a | tar -x";\n'
                             'v = {"red", "green"}; u = "file";') == {"dcmodify", "gzip", "tar"}, "cpp_commands"
+        # A PATH wrapper around the toolkit is the toolkit (CI's /usr/local/bin/nvcc is one).
+        write("tools/nvcc", '#!/bin/sh\nexec /usr/local/cuda-13.0/bin/nvcc "$@"\n')
+        assert wrapped_target(os.path.join(root, "tools/nvcc")) == os.path.realpath("/usr/local/cuda-13.0/bin/nvcc"), "wrapper"
+        assert wrapped_target(os.path.join(root, "tests/run.sh")) is None, "not a wrapper"
+        assert all(UNPACKAGED_OK.match(p) for p in ("/usr/local/cuda/bin/nvcc", "/usr/local/cuda-13.0/bin/ptxas")) and \
+            not UNPACKAGED_OK.match("/usr/local/cudafake/bin/x"), "toolkit prefix"
         # Embedded Python: "from an older run" is prose, "from x import y" is code.
         assert [a or b for a, b in EMBEDDED_IMPORT.findall('"from an older run"; "import sys\\nfrom nibabel.nicom import w"')] == \
             ["sys", "nibabel"], "embedded imports"
