@@ -5,6 +5,7 @@
 #include "tessera/ops/preprocess.h"
 
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include <algorithm>
 #include <cmath>
