@@ -1,27 +1,27 @@
 // The threaded batch loader (see loader.h).
 //
-// Scheduling: start_epoch publishes a Plan (the epoch's visiting order). Workers claim batch
-// numbers in order, but never more than `prefetch_batches` ahead of the consumer, build the whole
-// batch (decode -> preprocess straight into the batch tensor) without holding the lock, and file
-// the result under its number; next() waits for exactly the number it must deliver. Each claim
-// carries the generation it belongs to, so a batch finished after start_epoch (or during
-// destruction) is dropped, and workers check between samples so they leave stale work quickly.
+// Scheduling: start_epoch publishes a Plan (the epoch's visiting order). Workers claim a few
+// consecutive samples at a time, in order, while fewer than `window_` samples are in flight; the
+// first claim on a batch allocates its tensors (a Pending). Each worker decodes its samples and
+// preprocesses them straight into their rows without holding the lock; whoever finishes a batch's
+// last sample assembles it (moving good rows over failed ones) and files it under its number, and
+// next() waits for exactly the number it must deliver. A plan that start_epoch replaces is marked
+// cancelled: workers leave it between samples and its batches are dropped.
 #include "tessera/data/loader.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <functional>
 #include <stdexcept>
+#include <thread>
+#include <tuple>
 #include <utility>
 
 #include "tessera/core/error.h"
 #include "tessera/core/logging.h"
-#include "tessera/io/dicom.h"
-#include "tessera/io/image.h"
 #include "tessera/ops/medical.h"
-#include "tessera/ops/image_view.h"
 #include "tessera/ops/preprocess.h"
+#include "tensor_pool.h"
 
 namespace tessera::data {
 
@@ -61,20 +61,43 @@ std::vector<std::size_t> epoch_permutation(std::size_t n, std::uint64_t seed, st
   return order;
 }
 
+
 struct BatchLoader::Plan {
   std::int64_t epoch = 0;
-  std::vector<std::size_t> order;
+  std::size_t first_batch = 0;        // start_epoch's skip_batches (clamped)
+  std::vector<std::size_t> order;     // the epoch's visiting order (this rank's shard)
   std::size_t num_batches = 0;
+  std::size_t end = 0;                // samples of `order` the batches cover (drop_last may leave some)
+  std::atomic<bool> cancelled{false};
+  // Guarded by the loader's mutex:
+  std::size_t next_sample = 0;        // position in `order` of the next unclaimed sample
+  std::size_t delivered = 0;          // batches handed out by next()
+  std::map<std::size_t, std::shared_ptr<Pending>> filling;  // batches with samples still being made
+  std::map<std::size_t, Result> ready;                       // finished, waiting for next()
 };
 
-struct BatchLoader::Decoded {
-  io::Image image;      // image datasets
-  io::DicomStored dicom;  // DICOM datasets: the stored words of the single frame
-  ops::MedicalIntensity intensity;  // DICOM: its intensity chain, window applied
-  std::string failure;  // non-empty: the file could not be decoded (DecodeError's message)
-  int height() const { return dicom.meta.rows > 0 ? dicom.meta.rows : image.height; }
-  int width() const { return dicom.meta.rows > 0 ? dicom.meta.columns : image.width; }
+// One batch while workers fill it. Each row is written by the one worker that claimed it.
+struct BatchLoader::Pending {
+  std::size_t begin = 0, rows = 0;    // positions [begin, begin + rows) of the plan's order
+  torch::Tensor images;               // float path: [rows, C, H, W], each row preprocessed in place
+  torch::Tensor labels;               // [rows]
+  std::vector<std::shared_ptr<const DecodedSample>> samples;  // per row: the decoded sample (failures, packing)
+  std::vector<ops::SampleParams> params;                       // per row (packed path)
+  std::exception_ptr error;           // the first error that is not a decode failure (guarded by the mutex)
+  std::size_t remaining = 0;          // rows not finished yet (guarded by the mutex)
 };
+
+struct BatchLoader::Claim {
+  std::shared_ptr<Plan> plan;
+  std::shared_ptr<Pending> pending;
+  std::size_t batch_index = 0;
+  std::size_t first = 0, count = 0;   // positions [first, first + count) of the plan's order
+};
+
+int auto_workers() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores > 1 ? static_cast<int>(cores) - 1 : 1;
+}
 
 std::string opaque_reference(const std::string& kind, std::size_t index, const std::filesystem::path& path) {
   std::uint32_t hash = 2166136261u;  // FNV-1a
@@ -124,7 +147,7 @@ void check_shard(int rank, int count) {
 }
 }  // namespace
 
-BatchLoader::BatchLoader(ClassificationDataset dataset, LoaderOptions options)
+BatchLoader::BatchLoader(ClassificationDataset dataset, LoaderOptions options, const SourceFactory& make_source)
     : dataset_(std::move(dataset)), options_(std::move(options)) {
   auto& o = options_;
   if (o.batch_size < 1) throw UserError("data batch_size must be at least 1, got " + std::to_string(o.batch_size));
@@ -139,42 +162,18 @@ BatchLoader::BatchLoader(ClassificationDataset dataset, LoaderOptions options)
   if (dataset_.samples.empty()) throw UserError("dataset " + dataset_.root.string() + " has no samples");
   fill_normalisation(o.preprocess.mean, o.channels, 0.0f, "mean");
   fill_normalisation(o.preprocess.std, o.channels, 1.0f, "std");
-  dicom_ = is_dicom_dataset(dataset_);
-  if (dicom_) {
-    if (!io::dicom_available()) {
-      throw UserError("dataset " + dataset_.root.string() + " holds DICOM files but this build has no DICOM support "
-                      "(configure with -DTESSERA_WITH_DCMTK=ON)");
-    }
-    for (const auto* values : {&o.preprocess.mean, &o.preprocess.std}) {
-      if (std::adjacent_find(values->begin(), values->end(), std::not_equal_to<>()) != values->end()) {
-        throw UserError(std::string("data ") + (values == &o.preprocess.mean ? "mean" : "std") +
-                        " must hold the same value for every channel with DICOM data (one grey plane, replicated "
-                        "to all channels after windowing to [0, 1]), e.g. [0.5, 0.5, 0.5]");
-      }
-    }
-    if (o.window.mode == ops::WindowChoice::Mode::fixed && !(o.window.width >= 1.0f)) {
-      throw UserError("data window width must be >= 1, got " + std::to_string(o.window.width));
-    }
-  }
+  dicom_ = is_dicom_dataset(dataset_);  // throws for a mix of DICOM and images
+  source_ = make_source(dataset_, o);
   auto& spec = o.preprocess;
   if (spec.out_h <= 0 || spec.out_w <= 0) {
     if (spec.resize_h > 0 && spec.resize_w > 0) {
       spec.out_h = spec.resize_h;
       spec.out_w = spec.resize_w;
     } else {
-      // No size anywhere: the first decodable image sets it (the digits and MNIST-like sets).
-      for (const auto& s : dataset_.samples) {
+      // No size anywhere: the first decodable sample sets it (the digits and MNIST-like sets).
+      for (std::size_t i = 0; i < dataset_.samples.size() && spec.out_h <= 0; ++i) {
         try {
-          if (dicom_) {
-            const io::DicomMetadata first = io::read_dicom_header(s.path);
-            spec.out_h = first.rows;
-            spec.out_w = first.columns;
-          } else {
-            const io::Image first = io::decode_image(s.path, o.channels);
-            spec.out_h = first.height;
-            spec.out_w = first.width;
-          }
-          break;
+          std::tie(spec.out_h, spec.out_w) = source_->probe_size(i);
         } catch (const DecodeError&) {
         }
       }
@@ -187,6 +186,14 @@ BatchLoader::BatchLoader(ClassificationDataset dataset, LoaderOptions options)
 #ifdef TESSERA_WITH_CUDA
   pinned_ = torch::cuda::is_available();
 #endif
+  // Claims of a few samples keep the lock out of the way of fast decodes (cached digits take
+  // microseconds) while every worker still gets a share of each batch.
+  const auto batch = static_cast<std::size_t>(o.batch_size);
+  claim_size_ = std::clamp<std::size_t>(batch / (2 * static_cast<std::size_t>(std::max(o.workers, 1))), 1, 8);
+  window_ = std::max(static_cast<std::size_t>(o.prefetch_batches) * batch,
+                     static_cast<std::size_t>(std::max(o.workers, 1)) * claim_size_);
+  // Batches in flight (the window, one more being started) plus the two the consumer may hold.
+  pool_ = std::make_unique<TensorPool>(window_ / batch + 3);
   for (int i = 0; i < o.workers; ++i) workers_.emplace_back([this] { worker_loop(); });
 }
 
@@ -194,8 +201,7 @@ BatchLoader::~BatchLoader() {
   {
     std::lock_guard lock(mutex_);
     stop_ = true;
-    ++generation_;
-    live_generation_ = generation_;
+    cancel_locked();
   }
   work_cv_.notify_all();
   ready_cv_.notify_all();
@@ -204,10 +210,16 @@ BatchLoader::~BatchLoader() {
 
 void BatchLoader::set_shard(int rank, int count, ShardPadding padding) {
   check_shard(rank, count);
-  // Only start_epoch reads these (the workers never do), on the caller's thread.
+  std::lock_guard lock(mutex_);  // a worker may be planning the next epoch from these
+  if (rank == options_.shard_rank && count == options_.shard_count && padding == options_.shard_padding) return;
   options_.shard_rank = rank;
   options_.shard_count = count;
   options_.shard_padding = padding;
+  if (ahead_) {  // planned for the old shard
+    ahead_->cancelled = true;
+    in_flight_ -= ahead_->next_sample;
+    ahead_.reset();
+  }
 }
 
 // The samples this process reads per epoch: all of them, or its shard's share.
@@ -225,7 +237,7 @@ std::size_t BatchLoader::batches_per_epoch() const {
   return options_.drop_last ? n / b : (n + b - 1) / b;
 }
 
-void BatchLoader::start_epoch(std::int64_t epoch, std::size_t skip_batches) {
+std::shared_ptr<BatchLoader::Plan> BatchLoader::make_plan(std::int64_t epoch, std::size_t skip_batches) const {
   auto plan = std::make_shared<Plan>();
   plan->epoch = epoch;
   if (options_.shuffle) {
@@ -238,38 +250,107 @@ void BatchLoader::start_epoch(std::int64_t epoch, std::size_t skip_batches) {
     plan->order = shard(plan->order, options_.shard_rank, options_.shard_count, options_.shard_padding);
   }
   plan->num_batches = batches_per_epoch();
-  const std::size_t first = std::min(skip_batches, plan->num_batches);
+  const auto batch = static_cast<std::size_t>(options_.batch_size);
+  plan->end = std::min(plan->num_batches * batch, plan->order.size());
+  plan->first_batch = std::min(skip_batches, plan->num_batches);
+  plan->delivered = plan->first_batch;
+  plan->next_sample = std::min(plan->first_batch * batch, plan->end);
+  return plan;
+}
+
+void BatchLoader::cancel_locked() {
+  for (auto* plan : {&current_, &ahead_}) {
+    if (*plan) (*plan)->cancelled = true;
+    plan->reset();
+  }
+  in_flight_ = 0;
+}
+
+void BatchLoader::start_epoch(std::int64_t epoch, std::size_t skip_batches) {
   {
     std::lock_guard lock(mutex_);
-    plan_ = std::move(plan);
-    ++generation_;
-    live_generation_ = generation_;
-    next_claim_ = first;
-    delivered_ = first;
-    ready_.clear();
+    // The epoch decoded ahead (prefetch_across_epochs) is kept when it is the one asked for.
+    if (ahead_ && skip_batches == 0 && (ahead_->epoch == epoch || !batches_depend_on_epoch())) {
+      if (current_) current_->cancelled = true;
+      current_ = std::move(ahead_);
+      in_flight_ = current_->next_sample;  // claimed in the new epoch, none delivered yet
+      return;  // its workers are busy already
+    }
+    cancel_locked();
+  }
+  auto plan = make_plan(epoch, skip_batches);  // O(samples): outside the lock
+  {
+    std::lock_guard lock(mutex_);
+    cancel_locked();
+    current_ = std::move(plan);
   }
   work_cv_.notify_all();
 }
 
+std::optional<BatchLoader::Claim> BatchLoader::claim_locked(std::size_t most) {
+  if (in_flight_ >= window_ || !current_) return std::nullopt;
+  if (current_->next_sample >= current_->end && options_.prefetch_across_epochs && !ahead_ && !workers_.empty()) {
+    ahead_ = make_plan(batches_depend_on_epoch() ? current_->epoch + 1 : current_->epoch, 0);
+  }
+  for (const auto& plan : {current_, ahead_}) {
+    if (!plan || plan->next_sample >= plan->end) continue;
+    const auto batch = static_cast<std::size_t>(options_.batch_size);
+    const std::size_t index = plan->next_sample / batch;
+    const std::size_t batch_end = std::min((index + 1) * batch, plan->end);
+    Claim claim{plan, nullptr, index, plan->next_sample,
+                std::min({most, batch_end - plan->next_sample, window_ - in_flight_})};
+    auto& pending = plan->filling[index];
+    if (!pending) {  // the batch's first claim allocates it
+      pending = std::make_shared<Pending>();
+      pending->begin = index * batch;
+      pending->rows = batch_end - pending->begin;
+      pending->remaining = pending->rows;
+      const auto rows = static_cast<std::int64_t>(pending->rows);
+      const auto& spec = options_.preprocess;
+      if (!options_.packed) {
+        const std::vector<std::int64_t> sizes{rows, options_.channels, spec.out_h, spec.out_w};
+        pending->images = pinned_ ? torch::empty(sizes, torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(true))
+                                  : pool_->acquire(sizes);
+      }
+      pending->labels = torch::empty({rows}, torch::TensorOptions().dtype(torch::kInt64).pinned_memory(pinned_));
+      pending->samples.resize(pending->rows);
+      pending->params.resize(pending->rows);
+    }
+    claim.pending = pending;
+    plan->next_sample += claim.count;
+    in_flight_ += claim.count;
+    return claim;
+  }
+  return std::nullopt;
+}
+
 std::optional<Batch> BatchLoader::next() {
   std::unique_lock lock(mutex_);
-  if (!plan_) throw std::logic_error("BatchLoader::next() called before start_epoch()");
-  if (delivered_ >= plan_->num_batches) return std::nullopt;
-  const std::size_t wanted = delivered_;
+  if (!current_) throw std::logic_error("BatchLoader::next() called before start_epoch()");
+  const auto plan = current_;
+  if (plan->delivered >= plan->num_batches) return std::nullopt;
+  const std::size_t wanted = plan->delivered;
   Result result;
   if (workers_.empty()) {
-    // No threads: build the batch here, without the lock (nothing else touches the state).
-    auto plan = plan_;
-    const auto generation = generation_;
+    // No threads: claim the whole batch and make it here (nothing else touches the state).
+    const std::optional<Claim> claim = claim_locked(static_cast<std::size_t>(options_.batch_size));
     lock.unlock();
-    result = produce(*plan, wanted, generation);
+    std::exception_ptr error;
+    try {
+      fill(*claim);
+    } catch (...) {
+      error = std::current_exception();
+    }
     lock.lock();
+    finish(*claim, error, lock);
   } else {
-    ready_cv_.wait(lock, [&] { return ready_.count(wanted) > 0; });
-    auto node = ready_.extract(wanted);
-    result = std::move(node.mapped());
+    ready_cv_.wait(lock, [&] { return plan->ready.count(wanted) > 0; });
   }
-  ++delivered_;
+  auto node = plan->ready.extract(wanted);
+  result = std::move(node.mapped());
+  ++plan->delivered;
+  const auto batch = static_cast<std::size_t>(options_.batch_size);
+  in_flight_ -= std::min(batch, plan->end - wanted * batch);
   lock.unlock();
   work_cv_.notify_all();
   if (result.error) std::rethrow_exception(result.error);
@@ -279,63 +360,127 @@ std::optional<Batch> BatchLoader::next() {
 void BatchLoader::worker_loop() {
   std::unique_lock lock(mutex_);
   while (true) {
-    work_cv_.wait(lock, [&] {
-      return stop_ || (plan_ && next_claim_ < plan_->num_batches &&
-                       next_claim_ < delivered_ + static_cast<std::size_t>(options_.prefetch_batches));
-    });
+    std::optional<Claim> claim;
+    work_cv_.wait(lock, [&] { return stop_ || (claim = claim_locked(claim_size_)).has_value(); });
     if (stop_) return;
-    const auto plan = plan_;
-    const std::size_t index = next_claim_++;
-    const std::uint64_t generation = generation_;
     lock.unlock();
-    Result result = produce(*plan, index, generation);
-    lock.lock();
-    if (generation == generation_ && !stop_) {
-      ready_.emplace(index, std::move(result));
-      ready_cv_.notify_all();
+    std::exception_ptr error;
+    try {
+      fill(*claim);
+    } catch (...) {
+      error = std::current_exception();
     }
+    lock.lock();
+    finish(*claim, error, lock);
   }
 }
 
-std::shared_ptr<const BatchLoader::Decoded> BatchLoader::decode(std::size_t index) {
+// Decodes and preprocesses the claimed samples into their rows. Throws the first error that is
+// not a decode failure (the batch then reports it); a cancelled plan is left between samples.
+void BatchLoader::fill(const Claim& claim) {
+  const Plan& plan = *claim.plan;
+  Pending& pending = *claim.pending;
+  const auto& spec = options_.preprocess;
+  const std::int64_t sample_floats = static_cast<std::int64_t>(options_.channels) * spec.out_h * spec.out_w;
+  for (std::size_t k = claim.first; k < claim.first + claim.count; ++k) {
+    if (plan.cancelled.load(std::memory_order_relaxed)) return;
+    const std::size_t row = k - pending.begin, index = plan.order[k];
+    auto decoded = decode(index);
+    if (decoded->failure.empty()) {
+      try {
+        const ops::SampleParams params = draw_params(plan.epoch, index, decoded->height, decoded->width);
+        if (options_.packed) pending.params[row] = params;
+        else source_->write_row(*decoded, options_, params, pending.images.data_ptr<float>() + row * sample_floats);
+      } catch (const std::invalid_argument& e) {  // e.g. a crop larger than this (padded) image
+        throw UserError("cannot preprocess " + source_->reference(index).string() + ": " + e.what());
+      }
+      if (!options_.packed) {
+        // The row holds the pixels now: keep only "decoded fine", not the decoded image.
+        static const auto decoded_fine = std::make_shared<const DecodedSample>();
+        if (!options_.cache_decoded) decoded = decoded_fine;
+      }
+      pending.labels.data_ptr<std::int64_t>()[row] = dataset_.samples[index].label;
+    }
+    pending.samples[row] = std::move(decoded);
+  }
+}
+
+// Called with the lock held: accounts for a finished claim, and assembles the batch when it was
+// the last one (without the lock, so packing does not stall the other workers).
+void BatchLoader::finish(const Claim& claim, std::exception_ptr error, std::unique_lock<std::mutex>& lock) {
+  Pending& pending = *claim.pending;
+  if (error && !pending.error) pending.error = error;
+  pending.remaining -= claim.count;
+  if (pending.remaining > 0 || claim.plan->cancelled) return;
+  claim.plan->filling.erase(claim.batch_index);
+  lock.unlock();
+  Result result = finalize(*claim.plan, pending);
+  lock.lock();
+  if (claim.plan->cancelled) return;
+  claim.plan->ready.emplace(claim.batch_index, std::move(result));
+  ready_cv_.notify_all();
+}
+
+BatchLoader::Result BatchLoader::finalize(const Plan& plan, Pending& pending) const {
+  Result result;
+  if (pending.error) {
+    result.error = pending.error;
+    return result;
+  }
+  try {
+    const auto& spec = options_.preprocess;
+    const auto row_floats = static_cast<std::size_t>(options_.channels) * spec.out_h * spec.out_w;
+    Batch batch;
+    std::vector<const DecodedSample*> kept;  // packed path, in row order
+    std::int64_t* labels = pending.labels.data_ptr<std::int64_t>();
+    std::size_t filled = 0;
+    for (std::size_t row = 0; row < pending.rows; ++row) {
+      const std::size_t index = plan.order[pending.begin + row];
+      const auto& sample = pending.samples[row];
+      if (!sample->failure.empty()) {
+        batch.failures.push_back({source_->reference(index), sample->failure, index});
+        continue;
+      }
+      // Failed samples leave holes: the good rows move up, so the batch is a prefix of the tensor
+      // (a prefix view of a contiguous tensor is still contiguous).
+      if (filled != row) {
+        labels[filled] = labels[row];
+        if (!options_.packed) {
+          float* data = pending.images.data_ptr<float>();
+          std::memmove(data + filled * row_floats, data + row * row_floats, row_floats * sizeof(float));
+        }
+      }
+      if (options_.packed) {
+        kept.push_back(sample.get());
+        batch.params.push_back(pending.params[row]);
+      }
+      batch.indices.push_back(index);
+      ++filled;
+    }
+    const auto rows = static_cast<std::int64_t>(filled);
+    if (options_.packed) {
+      source_->pack(kept, options_, pinned_, batch);
+    } else {
+      batch.images = filled == pending.rows ? pending.images : pending.images.narrow(0, 0, rows);
+    }
+    batch.labels = filled == pending.rows ? pending.labels : pending.labels.narrow(0, 0, rows);
+    result.batch = std::move(batch);
+  } catch (...) {
+    result.error = std::current_exception();
+  }
+  return result;
+}
+
+std::shared_ptr<const DecodedSample> BatchLoader::decode(std::size_t index) {
   if (options_.cache_decoded) {
     std::lock_guard lock(cache_mutex_);
     if (cache_[index]) return cache_[index];
   }
-  auto decoded = std::make_shared<Decoded>();
-  if (dicom_) {
-    // io::decode_dicom_stored's messages carry neither the path nor header values (dicom.h).
-    try {
-      decoded->dicom = io::decode_dicom_stored(dataset_.samples[index].path);
-      const auto& meta = decoded->dicom.meta;
-      if (meta.frames != 1) {
-        throw DecodeError("multi-frame DICOM (" + std::to_string(meta.frames) +
-                          " frames) is not a 2-D image; classification datasets take single-frame files");
-      }
-      decoded->intensity =
-          ops::intensity_for(meta, decoded->dicom.words.data(), decoded->dicom.words.size(), options_.window);
-    } catch (const DecodeError& e) {
-      decoded->failure = e.what();
-    } catch (const std::invalid_argument& e) {  // intensity_of: colour or more than 16 bits stored
-      decoded->failure = e.what();
-    }
-    if (!decoded->failure.empty()) decoded->dicom = {};
-  } else {
-    try {
-      decoded->image = io::decode_image(dataset_.samples[index].path, options_.channels);
-    } catch (const DecodeError& e) {
-      decoded->failure = e.what();
-    }
-  }
+  auto decoded = std::make_shared<const DecodedSample>(source_->decode(index));
   std::lock_guard lock(cache_mutex_);
   if (!decoded->failure.empty() && !warned_[index]) {
     warned_[index] = true;
-    if (dicom_) {
-      log::warn("skipping an unreadable DICOM file, ", dicom_sample_reference(dataset_, index), ": ", decoded->failure);
-    } else {
-      // DecodeError messages name the file ("cannot decode <path>: <reason>").
-      log::warn("skipping a corrupt image: ", decoded->failure);
-    }
+    log::warn(source_->skip_message(index, decoded->failure));
   }
   if (options_.cache_decoded) cache_[index] = decoded;
   return decoded;
@@ -346,105 +491,6 @@ ops::SampleParams BatchLoader::draw_params(std::int64_t epoch, std::size_t index
   return options_.augment ? ops::random_crop(spec, height, width, options_.pad, options_.hflip,
                                              sample_seed(options_.seed, epoch, index))
                           : ops::center_crop(spec, height, width);
-}
-
-ops::PackedBatch BatchLoader::pack(const std::vector<std::shared_ptr<const Decoded>>& images) const {
-  ops::PackedBatch packed;
-  packed.channels = options_.channels;
-  std::int64_t total = 0;
-  if (dicom_) {  // the stored 16-bit words, one plane; the kernel replicates it to the channels
-    packed.channels = 1;
-    for (const auto& decoded : images) {
-      packed.sources.push_back({total, decoded->dicom.meta.rows, decoded->dicom.meta.columns});
-      total += static_cast<std::int64_t>(decoded->dicom.words.size());
-    }
-    packed.values = torch::empty({total}, torch::TensorOptions().dtype(torch::kInt16).pinned_memory(pinned_));
-    auto* out = reinterpret_cast<std::uint16_t*>(packed.values.data_ptr<std::int16_t>());
-    for (std::size_t i = 0; i < images.size(); ++i) {
-      const auto& words = images[i]->dicom.words;
-      std::copy(words.begin(), words.end(), out + packed.sources[i].offset);
-    }
-    return packed;
-  }
-  for (const auto& decoded : images) {
-    packed.sources.push_back({total, decoded->image.height, decoded->image.width});
-    total += static_cast<std::int64_t>(decoded->image.pixels.size());
-  }
-  packed.values = torch::empty({total}, torch::TensorOptions().dtype(torch::kUInt8).pinned_memory(pinned_));
-  auto* out = packed.values.data_ptr<std::uint8_t>();
-  for (std::size_t i = 0; i < images.size(); ++i) {
-    const auto& pixels = images[i]->image.pixels;
-    std::copy(pixels.begin(), pixels.end(), out + packed.sources[i].offset);
-  }
-  return packed;
-}
-
-BatchLoader::Result BatchLoader::produce(const Plan& plan, std::size_t batch_index, std::uint64_t generation) {
-  Result result;
-  try {
-    const auto& spec = options_.preprocess;
-    const ops::MedicalPreprocessSpec medical = medical_spec(options_);
-    const std::size_t begin = batch_index * static_cast<std::size_t>(options_.batch_size);
-    const std::size_t end = std::min(begin + static_cast<std::size_t>(options_.batch_size), plan.order.size());
-    const auto rows = static_cast<std::int64_t>(end - begin);
-    const std::int64_t sample_floats = static_cast<std::int64_t>(options_.channels) * spec.out_h * spec.out_w;
-
-    Batch batch;
-    torch::Tensor images;  // float path: each sample is preprocessed straight into its row
-    if (!options_.packed) {
-      images = torch::empty({rows, options_.channels, spec.out_h, spec.out_w},
-                            torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(pinned_));
-    }
-    std::vector<std::shared_ptr<const Decoded>> kept;  // packed path: the decoded images until packed
-    torch::Tensor labels = torch::empty({rows}, torch::TensorOptions().dtype(torch::kInt64).pinned_memory(pinned_));
-    std::int64_t* label_out = labels.data_ptr<std::int64_t>();
-    std::int64_t filled = 0;
-    batch.indices.reserve(static_cast<std::size_t>(rows));
-    for (std::size_t k = begin; k < end; ++k) {
-      if (live_generation_.load(std::memory_order_relaxed) != generation) return result;  // abandoned
-      const std::size_t index = plan.order[k];
-      const auto decoded = decode(index);
-      if (!decoded->failure.empty()) {
-        if (dicom_) batch.failures.push_back({dicom_sample_reference(dataset_, index), decoded->failure, index});
-        else batch.failures.push_back({dataset_.samples[index].path, decoded->failure, index});
-        continue;
-      }
-      try {
-        const ops::SampleParams params = draw_params(plan.epoch, index, decoded->height(), decoded->width());
-        float* row = options_.packed ? nullptr : images.data_ptr<float>() + filled * sample_floats;
-        if (options_.packed) {
-          kept.push_back(decoded);
-          batch.params.push_back(params);
-          if (dicom_) batch.intensities.push_back(decoded->intensity);
-        } else if (dicom_) {
-          const auto& d = *decoded;
-          ops::medical_to_chw(d.dicom.words.data(), d.height(), d.width(), medical, d.intensity, params, row);
-        } else {
-          const io::Image& img = decoded->image;
-          const ops::ImageU8View view{img.pixels.data(), img.height, img.width, img.channels};
-          ops::preprocess_to_chw(view, spec, params, row);
-        }
-      } catch (const std::invalid_argument& e) {  // e.g. a crop larger than this (padded) image
-        const std::string what = dicom_ ? dicom_sample_reference(dataset_, index) : dataset_.samples[index].path.string();
-        throw UserError("cannot preprocess " + what + ": " + e.what());
-      }
-      label_out[filled] = dataset_.samples[index].label;
-      batch.indices.push_back(index);
-      ++filled;
-    }
-    // The failed samples were skipped, so the good rows are packed at the front: a prefix view
-    // of a contiguous tensor is still contiguous.
-    if (options_.packed) {
-      batch.packed = pack(kept);
-    } else {
-      batch.images = filled == rows ? images : images.narrow(0, 0, filled);
-    }
-    batch.labels = filled == rows ? labels : labels.narrow(0, 0, filled);
-    result.batch = std::move(batch);
-  } catch (...) {
-    result.error = std::current_exception();
-  }
-  return result;
 }
 
 }  // namespace tessera::data

@@ -1,8 +1,11 @@
 #pragma once
-// The threaded batch loader: worker threads decode and preprocess whole batches straight into
-// the batch tensor, a bounded window of batches is in flight, and batches come out strictly in
-// order. Everything random depends only on (seed, epoch, dataset index), never on thread timing,
-// so a resumed run reproduces an uninterrupted one bit for bit, whatever the number of workers.
+// The threaded batch loader. A scheduler hands out work a few samples at a time, so every worker
+// helps with the batch the consumer waits for; each sample is decoded by its source
+// (sample_source.h) and preprocessed straight into its row of the batch tensor; a batch is
+// delivered, strictly in order, once its last sample is done. `prefetch_batches` bounds how many
+// samples are in flight (memory), never how many threads decode at once. Everything random
+// depends only on (seed, epoch, dataset index), never on thread timing, so batches are bit for bit
+// the same for any number of workers, and a resumed run reproduces an uninterrupted one.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -19,6 +22,7 @@
 #include <torch/torch.h>
 
 #include "tessera/data/dataset.h"
+#include "tessera/data/sample_source.h"
 #include "tessera/data/shard.h"
 #include "tessera/ops/batch_preprocess.h"
 #include "tessera/ops/dicom_intensity.h"
@@ -26,10 +30,18 @@
 
 namespace tessera::data {
 
+class TensorPool;  // loader.cpp's recycled batch tensors
+
 struct LoaderOptions {
   std::int64_t batch_size = 64;
   int workers = 2;               // decode threads; 0 decodes inside next() (debugging, profiling)
-  int prefetch_batches = 4;      // batches decoded ahead of the consumer (at least 1)
+  int prefetch_batches = 4;      // samples in flight: up to this many batches' worth (at least one
+                                 // sample per worker), decoded ahead of the consumer
+  // When every sample of the epoch has been handed out, go on decoding the first batches of the
+  // epoch that follows (epoch + 1; the same epoch again when neither shuffle nor augment makes
+  // batches depend on it), kept if the next start_epoch asks for it from its first batch. For
+  // loaders that run epoch after epoch (training, validation); a one-pass loader would waste it.
+  bool prefetch_across_epochs = false;
   bool shuffle = false;
   bool drop_last = false;
   std::uint64_t seed = 0;
@@ -98,10 +110,16 @@ std::uint64_t sample_seed(std::uint64_t seed, std::int64_t epoch, std::size_t in
 // identical on every platform and standard library.
 std::vector<std::size_t> epoch_permutation(std::size_t n, std::uint64_t seed, std::int64_t epoch);
 
+// `data.workers: auto`: one decode thread per core but one, which is left to the thread that
+// drives the model (and the GPU); at least 1.
+int auto_workers();
+
 class BatchLoader {
  public:
   // Throws UserError for options that cannot work (batch_size < 1, channels not 1 or 3, ...).
-  BatchLoader(ClassificationDataset dataset, LoaderOptions options);
+  // The dataset's format picks its sample source (make_sample_source); tests and benchmarks pass
+  // their own (synthetic_source).
+  BatchLoader(ClassificationDataset dataset, LoaderOptions options, const SourceFactory& make_source = make_sample_source);
   ~BatchLoader();  // stops and joins the workers, even mid-epoch
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
@@ -128,37 +146,44 @@ class BatchLoader {
 
  private:
   struct Plan;
+  struct Pending;
+  struct Claim;
   struct Result {
     std::optional<Batch> batch;
     std::exception_ptr error;
   };
-  struct Decoded;
 
+  std::shared_ptr<Plan> make_plan(std::int64_t epoch, std::size_t skip_batches) const;
+  bool batches_depend_on_epoch() const { return options_.shuffle || options_.augment; }
+  std::optional<Claim> claim_locked(std::size_t most);  // at most `most` samples
+  void cancel_locked();
   void worker_loop();
-  Result produce(const Plan& plan, std::size_t batch_index, std::uint64_t generation);
-  std::shared_ptr<const Decoded> decode(std::size_t index);
+  void fill(const Claim& claim);
+  void finish(const Claim& claim, std::exception_ptr error, std::unique_lock<std::mutex>& lock);
+  Result finalize(const Plan& plan, Pending& pending) const;
+  std::shared_ptr<const DecodedSample> decode(std::size_t index);
   ops::SampleParams draw_params(std::int64_t epoch, std::size_t index, int height, int width) const;
-  ops::PackedBatch pack(const std::vector<std::shared_ptr<const Decoded>>& images) const;
 
   ClassificationDataset dataset_;
   LoaderOptions options_;
+  std::unique_ptr<SampleSource> source_;
+  std::unique_ptr<TensorPool> pool_;  // pageable float batches, reused once the consumer drops them
   bool pinned_ = false;
   bool dicom_ = false;
+  std::size_t claim_size_ = 1;        // samples per claim: small enough that all workers share a batch
+  std::size_t window_ = 1;            // samples in flight at most (prefetch_batches, at least one claim per worker)
 
-  std::mutex mutex_;
-  std::condition_variable work_cv_;   // workers wait for a batch to claim
+  std::mutex mutex_;                  // guards everything below but the atomics and the cache
+  std::condition_variable work_cv_;   // workers wait for samples to claim
   std::condition_variable ready_cv_;  // next() waits for the batch it must deliver
-  std::shared_ptr<const Plan> plan_;
-  std::uint64_t generation_ = 0;      // bumped by start_epoch; stale results are dropped
-  std::atomic<std::uint64_t> live_generation_{0};
-  std::atomic<bool> stop_{false};
-  std::size_t next_claim_ = 0;        // the next batch a worker may take
-  std::size_t delivered_ = 0;         // batches handed out by next()
-  std::map<std::size_t, Result> ready_;
+  std::shared_ptr<Plan> current_;     // the epoch next() delivers from
+  std::shared_ptr<Plan> ahead_;       // prefetch_across_epochs: the epoch expected next
+  std::size_t in_flight_ = 0;         // samples claimed and not yet delivered
+  bool stop_ = false;
   std::vector<std::thread> workers_;
 
   std::mutex cache_mutex_;            // guards cache_ and warned_
-  std::vector<std::shared_ptr<const Decoded>> cache_;
+  std::vector<std::shared_ptr<const DecodedSample>> cache_;
   std::vector<bool> warned_;
 };
 
