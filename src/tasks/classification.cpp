@@ -140,8 +140,10 @@ data::LoaderOptions ClassificationTask::loader_options(Split split) const {
   const bool training = split == Split::train;
   data::LoaderOptions options;
   options.batch_size = training ? d.batch_size : config_.eval.batch_size;
-  options.workers = d.workers;
+  options.workers = d.workers.automatic ? data::auto_workers() : d.workers.count;
   options.prefetch_batches = d.prefetch;
+  // Training and validation run every epoch: their next pass starts decoding while this one ends.
+  options.prefetch_across_epochs = split == Split::train || split == Split::val;
   options.shuffle = training;
   options.drop_last = training && d.drop_last;
   options.seed = config_.runtime.seed;

@@ -136,6 +136,18 @@ TEST(Config, DicomWindowMistakes) {
             "soft_tissue, abdomen, lung, bone); did you mean 'bone'?");
 }
 
+TEST(Config, DecodeWorkersAreACountOrAuto) {
+  EXPECT_EQ(parse_config("", "x.yaml").data.workers, (ThreadCount{true, 0}));  // the default
+  EXPECT_EQ(parse_config("data: {workers: 6}\n", "x.yaml").data.workers, (ThreadCount{false, 6}));
+  const ExperimentConfig config = parse_config("data: {workers: 3}\n", "x.yaml", {"data.workers=auto"});
+  EXPECT_TRUE(config.data.workers.automatic);
+  EXPECT_NE(to_yaml(config).find("workers: auto"), std::string::npos);  // saved as written, not as resolved
+  EXPECT_EQ(parse_config(to_yaml(parse_config("data: {workers: 5}\n", "x.yaml")), "again.yaml").data.workers,
+            (ThreadCount{false, 5}));
+  EXPECT_EQ(error_of("data: {workers: many}\n"), "test.yaml:1:17: data.workers: expected a number of threads or auto, got 'many'");
+  EXPECT_EQ(error_of("", {"data.workers=0"}), "--set data.workers=0: data.workers: must be > 0 (got 0)");
+}
+
 TEST(Config, ClosestMatch) {
   EXPECT_EQ(closest_match("lrr", {"lr", "eps"}), "lr");
   EXPECT_EQ(closest_match("zzzzzz", {"lr", "eps"}), "");

@@ -110,6 +110,25 @@ std::string convert(const YAML::Node& node, Window& out) {
   return "";
 }
 
+std::string convert(const YAML::Node& node, ThreadCount& out) {
+  constexpr const char* expected = "a number of threads or auto";
+  std::string text;
+  if (!node.IsScalar() || !convert(node, text).empty()) return expected;
+  if (text == "auto") {
+    out = {true, 0};
+    return "";
+  }
+  int count = 0;
+  if (!convert(node, count).empty()) return expected;
+  out = {false, count};
+  return "";
+}
+
+void emit(YAML::Emitter& out, const ThreadCount& value) {
+  if (value.automatic) out << "auto";
+  else out << value.count;
+}
+
 void emit(YAML::Emitter& out, const Window& value) {
   if (value.is_explicit()) {
     emit(out, std::vector<double>{value.center, value.width});

@@ -48,8 +48,8 @@ struct DataConfig {
   std::vector<double> mean{0.485, 0.456, 0.406};  // per channel, on x/255
   std::vector<double> std{0.229, 0.224, 0.225};
   int batch_size = 64;
-  int workers = 2;                   // decode threads
-  int prefetch = 4;                  // batches decoded ahead
+  ThreadCount workers{true, 0};      // decode threads: a count, or auto = cores - 1 (data::auto_workers)
+  int prefetch = 4;                  // batches' worth of samples decoded ahead (memory; not a thread limit)
   bool drop_last = true;             // drop the last partial training batch
   bool cache = false;                // keep decoded images in memory (small datasets)
   // Where resize/crop/flip/normalise run: "auto" = on the run's device (one fused CUDA kernel
@@ -103,7 +103,7 @@ struct DataConfig {
       if (!(s > 0)) c.fail("std", "every value must be > 0");
     }
     c.positive("batch_size", batch_size);
-    c.positive("workers", workers);
+    if (!workers.automatic) c.positive("workers", workers.count);
     c.positive("prefetch", prefetch);
     c.one_of("preprocess_device", preprocess_device, {"auto", "cpu"});
     if (window.is_explicit()) {

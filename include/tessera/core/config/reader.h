@@ -86,6 +86,15 @@ struct Window {
   bool is_explicit() const { return name.empty(); }
 };
 
+// A number of threads: an explicit count, or "auto" (the consumer picks from the machine, e.g.
+// data.workers: data::auto_workers(), cores - 1). Saved as written, so a run directory's config
+// stays "auto" on the next machine.
+struct ThreadCount {
+  bool automatic = false;
+  int count = 0;  // explicit counts only
+  bool operator==(const ThreadCount&) const = default;
+};
+
 namespace detail {
 // Converts a scalar/sequence node; returns an empty string on success, else what was expected.
 std::string convert(const YAML::Node& node, std::string& out);
@@ -97,11 +106,13 @@ std::string convert(const YAML::Node& node, double& out);
 std::string convert(const YAML::Node& node, std::vector<double>& out);
 std::string convert(const YAML::Node& node, std::vector<std::string>& out);
 std::string convert(const YAML::Node& node, Size2& out);
+std::string convert(const YAML::Node& node, ThreadCount& out);
 std::string convert(const YAML::Node& node, ClassWeights& out);
 std::string convert(const YAML::Node& node, Window& out);
 void emit(YAML::Emitter& out, const Size2& value);
 void emit(YAML::Emitter& out, const ClassWeights& value);
 void emit(YAML::Emitter& out, const Window& value);
+void emit(YAML::Emitter& out, const ThreadCount& value);
 void emit(YAML::Emitter& out, const std::vector<double>& value);
 void emit(YAML::Emitter& out, const std::vector<std::string>& value);
 template <class T>
