@@ -3,14 +3,14 @@
 // arrives, for each prefetch. Sleeping threads wait rather than compute, so a 2-core machine can
 // model the 8-16 decode threads of a big one; real decoding is bench_loader's job.
 //
-//   bench_scheduler [--workers 1,2,4,8,16] [--prefetch 1,2,8] [--batch 32] [--samples 640] [--decode-ms 10]
+//   bench_scheduler [--workers 1,2,4,8,16] [--prefetch 1,2,8] [--batch 32] [--samples 640] [--decode-us 10000]
 //                   [--step-us 0]
 //
 // --step-us models the consumer (a GPU training step) as a sleep per batch, for the paper model
 // of a big machine: throughput is then min(workers / decode, batch / step) when nothing drains.
 // One line per (workers, prefetch): samples/s over one epoch after a warm-up epoch, its share of
-// the ideal workers x 1000/decode-ms, and the first batch's latency against the ideal
-// ceil(batch / workers) x decode-ms. Last line: "RESULT worst_share=<min share over the runs
+// the ideal workers / decode time, and the first batch's latency against the ideal
+// ceil(batch / workers) x decode time. Last line: "RESULT worst_share=<min share over the runs
 // with >= 8 workers> worst_first_batch_ratio=<max latency / ideal over the same runs>".
 #include <torch/torch.h>
 
@@ -49,10 +49,10 @@ int main(int argc, char** argv) {
   const auto workers_list = list(args.get("workers", "1,2,4,8,16"));
   const auto prefetch_list = list(args.get("prefetch", "1,2,8"));
   const long batch = args.get_int("batch", 32), samples = args.get_int("samples", 640);
-  const double decode_ms = static_cast<double>(args.get_int("decode-ms", 10));
+  const double decode_ms = static_cast<double>(args.get_int("decode-us", 10000)) / 1000.0;
   const long step_us = args.get_int("step-us", 0);
   torch::set_num_threads(1);
-  std::printf("bench_scheduler: %ld samples, batch %ld, decode %.0f ms (a sleep), step %ld us, 3x32x32 u8 -> float\n",
+  std::printf("bench_scheduler: %ld samples, batch %ld, decode %.2f ms (a sleep), step %ld us, 3x32x32 u8 -> float\n",
               samples, batch, decode_ms, step_us);
   double worst_share = 1e9, worst_first = 0;
   for (const long workers : workers_list) {
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
       o.channels = 3;
       o.preprocess.out_h = o.preprocess.out_w = 32;
       BatchLoader loader(labels_only(static_cast<std::size_t>(samples)), o,
-                         synthetic_source(32, 32, std::chrono::microseconds(static_cast<long>(decode_ms * 1000))));
+                         synthetic_source(32, 32, std::chrono::microseconds(args.get_int("decode-us", 10000))));
       double first = 0, seconds = 0;
       std::size_t delivered = 0;
       for (int epoch = 0; epoch < 2; ++epoch) {  // epoch 0 warms up threads and the allocator

@@ -333,16 +333,7 @@ std::optional<Batch> BatchLoader::next() {
   Result result;
   if (workers_.empty()) {
     // No threads: claim the whole batch and make it here (nothing else touches the state).
-    const std::optional<Claim> claim = claim_locked(static_cast<std::size_t>(options_.batch_size));
-    lock.unlock();
-    std::exception_ptr error;
-    try {
-      fill(*claim);
-    } catch (...) {
-      error = std::current_exception();
-    }
-    lock.lock();
-    finish(*claim, error, lock);
+    work_on(*claim_locked(static_cast<std::size_t>(options_.batch_size)), lock);
   } else {
     ready_cv_.wait(lock, [&] { return plan->ready.count(wanted) > 0; });
   }
@@ -363,16 +354,21 @@ void BatchLoader::worker_loop() {
     std::optional<Claim> claim;
     work_cv_.wait(lock, [&] { return stop_ || (claim = claim_locked(claim_size_)).has_value(); });
     if (stop_) return;
-    lock.unlock();
-    std::exception_ptr error;
-    try {
-      fill(*claim);
-    } catch (...) {
-      error = std::current_exception();
-    }
-    lock.lock();
-    finish(*claim, error, lock);
+    work_on(*claim, lock);
   }
+}
+
+// Called with the lock held; makes the claimed samples without it.
+void BatchLoader::work_on(const Claim& claim, std::unique_lock<std::mutex>& lock) {
+  lock.unlock();
+  std::exception_ptr error;
+  try {
+    fill(claim);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  lock.lock();
+  finish(claim, error, lock);
 }
 
 // Decodes and preprocesses the claimed samples into their rows. Throws the first error that is

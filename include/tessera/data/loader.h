@@ -158,6 +158,7 @@ class BatchLoader {
   std::optional<Claim> claim_locked(std::size_t most);  // at most `most` samples
   void cancel_locked();
   void worker_loop();
+  void work_on(const Claim& claim, std::unique_lock<std::mutex>& lock);
   void fill(const Claim& claim);
   void finish(const Claim& claim, std::exception_ptr error, std::unique_lock<std::mutex>& lock);
   Result finalize(const Plan& plan, Pending& pending) const;
