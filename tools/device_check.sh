@@ -14,6 +14,8 @@
 #   build      tessera, the test_*_cuda targets and the benchmarks that exist, on every core
 #              (every test_* target too with DEVICE_CHECK_CPU_TESTS=1)
 #   ctest-cuda ctest -L cuda
+#   scheduler  bench_scheduler on all the machine's cores: the loader's workers sharing batches
+#              with 1 ms sleeping decodes (issue 18: scaling, first-batch latency, lock contention)
 #   smoke-*    the digits as JPEG (carried in .debs, else drawn with PIL); tessera train
 #              configs/digits.yaml on the GPU (accuracy, time), then tessera eval --device cuda
 #   smoke-nccl torchrun --nproc-per-node 1: tessera train and eval on the NCCL backend (issue 7)
@@ -391,7 +393,7 @@ step_build() {
       test_*) ((CPU_TESTS)) && wanted+=("$target") ;;
     esac
   done
-  for target in bench_kernels bench_train_gpu bench_e2e bench_train; do
+  for target in bench_kernels bench_train_gpu bench_e2e bench_train bench_scheduler; do
     if grep -qx "$target" <<<"$available"; then wanted+=("$target"); else missing+=("$target"); fi
   done
   fact build_targets "${wanted[*]}"
@@ -460,6 +462,16 @@ crash_backtraces() {
     done
   done < <(sed -n 's/^[[:space:]]*[0-9]* - \([A-Za-z0-9_./]*\) (\(SEGFAULT\|Failed\|Exception\|Child aborted\)).*/\1/p' "$1")
   return 0
+}
+
+step_scheduler() {
+  local workers=$((JOBS > 1 ? JOBS - 1 : 1))
+  "$BUILD_DIR/bench/bench_scheduler" --workers "1,8,$workers" --prefetch 1,4 --batch 128 --samples 1920 \
+    --decode-us 1000 | tee "$OUT/bench_scheduler.txt"
+  local result
+  result=$(grep '^RESULT' "$OUT/bench_scheduler.txt")
+  fact scheduler "${result:-no RESULT line}"
+  [[ -n $result ]]
 }
 
 step_ctest_rest() {
@@ -676,6 +688,11 @@ main() {
     else
       skip_step ctest-cuda "ctest -L cuda" "no GPU"
       local smoke_device=cpu
+    fi
+    if [[ -x "$BUILD_DIR/bench/bench_scheduler" ]]; then
+      run_step scheduler 60 "bench_scheduler, 1 to $((JOBS > 1 ? JOBS - 1 : 1)) workers" step_scheduler
+    else
+      skip_step scheduler "bench_scheduler" "not built"
     fi
     if run_step smoke-data 60 "the digits as JPEG (carried, else drawn with PIL)" step_smoke_data; then
       if run_step smoke-train 180 "tessera train configs/digits.yaml on $smoke_device" step_smoke_train "$smoke_device"; then
