@@ -12,6 +12,7 @@
 #include "tessera/core/error.h"
 #include "tessera/data/dataset.h"
 #include "tessera/io/dicom.h"
+#include "tessera/io/file_kind.h"
 
 namespace tessera::data {
 namespace fs = std::filesystem;
@@ -156,11 +157,11 @@ ClassificationDataset load_csv_manifest(const fs::path& csv, const std::vector<s
       }
       label = it->second;
     }
-    std::error_code ec;
-    if (!fs::is_regular_file(p, ec)) {
+    if (const std::string why = io::not_a_regular_file(p); !why.empty()) {
       // A DICOM path may hold a patient's name: the line number identifies it instead.
-      throw UserError(where(r.line) + (io::has_dicom_extension(p) ? ": DICOM file not found (path withheld)"
-                                                                   : ": image not found: " + p.string()));
+      const std::string problem = why == "no such file" ? "not found" : why;
+      throw UserError(where(r.line) + (io::has_dicom_extension(p) ? ": DICOM file " + problem + " (path withheld)"
+                                                                   : ": image " + problem + ": " + p.string()));
     }
     ds.samples.push_back({std::move(p), label});
   }

@@ -38,6 +38,7 @@
 #include "dcmtk_setup.h"
 #include "tessera/core/error.h"
 #include "tessera/io/dicom.h"
+#include "tessera/io/file_kind.h"
 
 namespace tessera::io {
 namespace fs = std::filesystem;
@@ -121,10 +122,8 @@ const char* unsupported_syntax(const std::string& uid) {
 // The file must exist and be a regular, readable file: a UserError otherwise (nothing in it is
 // the user's to fix by decoding differently).
 void check_readable(const fs::path& path) {
-  std::error_code ec;
-  const auto status = fs::status(path, ec);
-  if (!fs::exists(status)) throw UserError("cannot read DICOM file: no such file");
-  if (fs::is_directory(status)) throw UserError("cannot read DICOM file: is a directory");
+  // Before any open: a named pipe would block it. The path itself may hold patient data.
+  if (const std::string why = not_a_regular_file(path); !why.empty()) throw UserError("cannot read DICOM file: " + why);
 }
 
 // "DICM" at 128, or (legacy files without a preamble) a first tag in group 0002 or 0008.

@@ -22,6 +22,7 @@
 
 #include "tessera/core/error.h"
 #include "tessera/io/image.h"
+#include "tessera/io/file_kind.h"
 #include "tessera/io/image_codecs.h"
 
 namespace tessera::io {
@@ -43,9 +44,9 @@ using File = std::unique_ptr<std::FILE, FileCloser>;
 // Distinguishes "you gave me the wrong path" (UserError) from "the file is bad" (DecodeError).
 File open_image_file(const fs::path& path) {
   std::error_code ec;
-  const auto status = fs::status(path, ec);
-  if (!fs::exists(status)) throw UserError("cannot read " + path.string() + ": no such file");
-  if (fs::is_directory(status)) throw UserError("cannot read " + path.string() + ": is a directory");
+  if (const std::string why = not_a_regular_file(path); !why.empty()) {  // before fopen: a FIFO would block it
+    throw UserError("cannot read " + path.string() + ": " + why);
+  }
   File file(std::fopen(path.c_str(), "rb"));
   if (!file) throw UserError("cannot read " + path.string() + ": " + std::strerror(errno));
   if (fs::file_size(path, ec) == 0 && !ec) throw DecodeError("cannot decode " + path.string() + ": empty file");

@@ -1,5 +1,6 @@
 // The CLI as a user meets it: help, exit codes, one-line errors, dry runs, version, inspect.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <fstream>
@@ -156,6 +157,18 @@ TEST(Cli, InspectDescribesConfigsAndRejectsOtherFiles) {
   const auto other = run_tessera({"inspect", (dir / "notes.txt").string()});
   EXPECT_EQ(other.exit_code, 1);
   EXPECT_NE(other.err.find("cannot inspect"), std::string::npos);
+}
+
+// A named pipe used to hang inspect (its readers opened it and waited for a writer).
+TEST(Cli, InspectRefusesANamedPipeByItsTypeWithoutOpeningIt) {
+  const fs::path dir = fresh_dir("inspect-fifo");
+  for (const std::string name : {"config.yaml", "scan.dcm", "photo.jpg"}) {
+    ASSERT_EQ(::mkfifo((dir / name).c_str(), 0600), 0) << name;
+    const auto result = run_tessera({"inspect", (dir / name).string()});
+    EXPECT_EQ(result.exit_code, 1) << name;
+    EXPECT_NE(result.err.find("is a named pipe (FIFO)"), std::string::npos) << result.err;
+    if (name == "scan.dcm") EXPECT_EQ(result.err.find(dir.string()), std::string::npos) << "a DICOM path was echoed";
+  }
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include "commands.h"
 #include "tessera/core/config/experiment.h"
 #include "tessera/core/error.h"
+#include "tessera/io/dicom.h"
+#include "tessera/io/file_kind.h"
 #include "tessera/io/inspect.h"
 #include "tessera/models/safetensors.h"
 
@@ -20,7 +22,14 @@ void add_inspect_command(CLI::App& app) {
     const std::string extension = file.extension().string();
     if (std::filesystem::is_directory(file)) {
       std::fputs(io::describe_dicom_series(file).c_str(), stdout);
-    } else if (extension == ".safetensors") {
+      return;
+    }
+    // Refused by its type before any reader opens it (a named pipe would block inspect forever).
+    if (const std::string why = io::not_a_regular_file(file); !why.empty()) {
+      throw UserError("cannot inspect " + (io::has_dicom_extension(file) ? std::string("this DICOM path") : *path) +
+                      ": " + why);
+    }
+    if (extension == ".safetensors") {
       std::fputs(models::describe_safetensors(file).c_str(), stdout);
     } else if (extension == ".yaml" || extension == ".yml") {
       std::printf("# %s is valid; resolved config:\n%s", path->c_str(), config::to_yaml(config::load_config(file)).c_str());
