@@ -25,7 +25,7 @@ bool is_hidden(const fs::path& p) {
 
 bool path_less(const fs::path& a, const fs::path& b) { return a.generic_string() < b.generic_string(); }
 
-bool is_input_file(const fs::path& p) { return io::has_image_extension(p) || io::has_dicom_extension(p); }
+bool is_input_file(const fs::path& p) { return io::has_image_extension(p) || io::is_dicom_file(p); }
 
 // Image and DICOM files under `dir`, recursively, sorted; hidden files and folders (".DS_Store",
 // "._x.jpg" resource forks, ".ipynb_checkpoints") are skipped: they are never training images.
@@ -123,11 +123,11 @@ std::vector<fs::path> list_images(const fs::path& folder_or_file) {
 
 bool is_dicom_dataset(const ClassificationDataset& dataset) {
   std::size_t dicom = 0;
-  for (const auto& s : dataset.samples) dicom += io::has_dicom_extension(s.path) ? 1 : 0;
+  for (const auto& s : dataset.samples) dicom += io::is_dicom_file(s.path) ? 1 : 0;
   if (dicom != 0 && dicom != dataset.samples.size()) {
     throw UserError(dataset.root.string() + " mixes " + std::to_string(dataset.samples.size() - dicom) + " image(s) and " +
                     std::to_string(dicom) +
-                    " DICOM file(s); a dataset must be all images or all DICOM (.dcm/.dicom), since the two "
+                    " DICOM file(s); a dataset must be all images or all DICOM, since the two "
                     "take different preprocessing (8-bit colour vs windowed modality values)");
   }
   return dicom != 0;

@@ -120,7 +120,7 @@ std::vector<fs::path> list_series_files(const fs::path& folder) {
   if (!fs::is_directory(folder, ec)) throw UserError("series folder not found: " + folder.string());
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(folder, ec)) {
-    if (entry.is_regular_file() && has_dicom_extension(entry.path())) files.push_back(entry.path());
+    if (entry.is_regular_file() && is_dicom_file(entry.path())) files.push_back(entry.path());
   }
   if (ec) throw UserError("cannot list series folder " + folder.string() + ": " + ec.message());
   std::sort(files.begin(), files.end());

@@ -63,9 +63,9 @@ std::string describe_image_file(const std::filesystem::path& path) {
            std::to_string(image.channels) + (image.channels == 1 ? " channel (grey)" : " channels (RGB)") + ", " +
            std::to_string(std::filesystem::file_size(path)) + " bytes\n";
   }
-  if (has_dicom_extension(path)) return describe_dicom_header(read_dicom_header(path));
+  if (is_dicom_file(path)) return describe_dicom_header(read_dicom_header(path));
   throw UserError("cannot inspect " + path.string() +
-                  ": expected a .safetensors, .yaml, image (JPEG/PNG/BMP/TIFF) or DICOM (.dcm) file");
+                  ": expected a .safetensors, .yaml, image (JPEG/PNG/BMP/TIFF) or DICOM file (.dcm, or \"DICM\" at byte 128)");
 }
 
 }  // namespace tessera::io

@@ -24,6 +24,7 @@
 #include "tessera/data/dataset.h"
 #include "tessera/data/loader.h"
 #include "tessera/io/dicom.h"
+#include "tessera/io/inspect.h"
 #include "tessera/ops/batch_preprocess.h"
 #include "tessera/ops/dicom_intensity.h"
 #include "tessera/ops/medical.h"
@@ -210,6 +211,28 @@ TEST_F(DicomLoaderTest, ClassFoldersAndManifestsListDicomFiles) {
     EXPECT_NE(what.find("missing.csv:2: DICOM file not found"), std::string::npos) << what;
     EXPECT_EQ(what.find("CompressedSamples"), std::string::npos) << what;
   }
+}
+
+// Scanner exports often have no extension (IM0001): found by their content, loaded like .dcm files,
+// and still treated as DICOM where paths are withheld (issue 19, point 10).
+TEST_F(DicomLoaderTest, FilesWithoutAnExtensionAreFoundByTheirContent) {
+  TempDir t;
+  fs::create_directories(t / "set/ct");
+  fs::copy_file(root() / "ct/a.dcm", t / "set/ct/IM0001");
+  fs::copy_file(root() / "ct/b.dcm", t / "set/ct/IM0002");
+  write_text(t / "set/ct/README", "exported by the scanner\n");  // no extension, not DICOM: left out
+  const ClassificationDataset ds = load_dataset(t / "set");
+  ASSERT_EQ(ds.samples.size(), 2u);
+  EXPECT_EQ(ds.samples[0].path.filename(), "IM0001");
+  EXPECT_TRUE(is_dicom_dataset(ds));
+  EXPECT_EQ(dicom_sample_reference(ds, 0).find("IM0001"), std::string::npos);
+  BatchLoader loader(ds, options(false));
+  loader.start_epoch(0);
+  const auto batch = loader.next();
+  ASSERT_TRUE(batch.has_value());
+  EXPECT_EQ(batch->size(), 2);
+  EXPECT_TRUE(loader.dicom());
+  EXPECT_NE(io::describe_image_file(t / "set/ct/IM0001").find("DICOM: 128x128"), std::string::npos);
 }
 
 TEST_F(DicomLoaderTest, AMixOfImagesAndDicomIsAClearError) {

@@ -28,8 +28,8 @@ struct ClassificationDataset {
 // indices are used as given (a run's saved label list, so indices match the trained model); a
 // subfolder that is not among them is a UserError naming it, and a listed class without a
 // subfolder simply has no samples. Images and DICOM files are found recursively under each class
-// folder (io::has_image_extension, io::has_dicom_extension: .dcm/.dicom; DICOM files without an
-// extension are not probed) and sorted by class, then path. A missing root, or one with no
+// folder (io::has_image_extension; io::is_dicom_file: .dcm/.dicom, or a file without an image
+// extension whose first 132 bytes look like DICOM) and sorted by class, then path. A missing root, or one with no
 // images, is a UserError naming it.
 ClassificationDataset load_image_folder(const std::filesystem::path& root,
                                         const std::vector<std::string>& classes = {});
@@ -55,7 +55,7 @@ ClassificationDataset load_dataset(const std::filesystem::path& path,
 // folder without any, is a UserError naming it.
 std::vector<std::filesystem::path> list_images(const std::filesystem::path& folder_or_file);
 
-// A dataset is either all images or all DICOM (.dcm/.dicom, io::has_dicom_extension): the two take
+// A dataset is either all images or all DICOM (io::is_dicom_file): the two take
 // different pipelines and normalisation. True when all samples are DICOM, false when none is; a
 // mix is a UserError giving the counts (never a DICOM path: paths may hold patient names).
 bool is_dicom_dataset(const ClassificationDataset& dataset);

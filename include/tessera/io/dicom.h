@@ -85,9 +85,20 @@ DicomImage decode_dicom(const std::filesystem::path& path);
 // As decode_dicom, for monochrome images of at most 16 bits allocated (DecodeError otherwise).
 DicomStored decode_dicom_stored(const std::filesystem::path& path);
 
-// .dcm and .dicom, case-insensitive (files without an extension are common in DICOM too; the
-// datasets decide whether to probe them).
+// .dcm and .dicom, case-insensitive. Files without an extension are common in DICOM too (scanner
+// exports such as IM0001): is_dicom_file probes those.
 bool has_dicom_extension(const std::filesystem::path& path);
+
+// DICOM by content, for files whose name says nothing: "DICM" at offset 128 (PS3.10), or a file
+// without preamble whose first element is plausible (group 0002 or 0008, then an explicit VR of
+// two capital letters or an implicit length that fits the file). Reads at
+// most 132 bytes; false for anything that is not a regular file (a pipe is never opened) or
+// cannot be read.
+bool looks_like_dicom(const std::filesystem::path& path);
+
+// What datasets, series folders and inspect take as DICOM: a .dcm/.dicom name, or a name without
+// an image extension (.jpg .png ...) whose content looks_like_dicom.
+bool is_dicom_file(const std::filesystem::path& path);
 
 // True when this build decodes DICOM (TESSERA_WITH_DCMTK).
 bool dicom_available();

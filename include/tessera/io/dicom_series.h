@@ -47,7 +47,7 @@ struct DicomVolume {
   DicomMetadata first;                // the first slice's header (window, modality, photometric, ...)
 };
 
-// The DICOM files directly inside `folder` (.dcm/.dicom, not recursive) stacked into a volume.
+// The DICOM files directly inside `folder` (io::is_dicom_file, not recursive) stacked into a volume.
 // Duplicate slices are left out (the first one in input order is kept). Every slice must be a
 // single-frame monochrome image of the same rows x columns: otherwise a DecodeError naming the
 // slice index and the mismatch. A folder without DICOM files is a UserError naming the folder (the
