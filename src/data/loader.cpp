@@ -9,6 +9,8 @@
 // cancelled: workers leave it between samples and its batches are dropped.
 #include "tessera/data/loader.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -95,8 +97,12 @@ struct BatchLoader::Claim {
 };
 
 int auto_workers() {
-  const unsigned cores = std::thread::hardware_concurrency();
-  return cores > 1 ? static_cast<int>(cores) - 1 : 1;
+  // The cores this process may run on (taskset, Slurm and container cpusets narrow it), not the
+  // machine's: 127 workers in a job given 8 cores of a 128-core host would only thrash.
+  int cores = static_cast<int>(std::thread::hardware_concurrency());
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) cores = CPU_COUNT(&allowed);
+  return cores > 1 ? cores - 1 : 1;
 }
 
 std::string opaque_reference(const std::string& kind, std::size_t index, const std::filesystem::path& path) {
