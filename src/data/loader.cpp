@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <thread>
 #include <tuple>
@@ -85,7 +86,11 @@ struct BatchLoader::Pending {
   torch::Tensor labels;               // [rows]
   std::vector<std::shared_ptr<const DecodedSample>> samples;  // per row: the decoded sample (failures, packing)
   std::vector<ops::SampleParams> params;                       // per row (packed path)
-  std::exception_ptr error;           // the first error that is not a decode failure (guarded by the mutex)
+  // The error that is not a decode failure at the earliest position, so the caller sees the same
+  // one for any number of workers (guarded by the mutex). A claim stops at its first error, and
+  // claims do not overlap, so the claim that starts first holds the earliest error.
+  std::exception_ptr error;
+  std::size_t error_claim_first = std::numeric_limits<std::size_t>::max();
   std::size_t remaining = 0;          // rows not finished yet (guarded by the mutex)
 };
 
@@ -411,7 +416,10 @@ void BatchLoader::fill(const Claim& claim) {
 // the last one (without the lock, so packing does not stall the other workers).
 void BatchLoader::finish(const Claim& claim, std::exception_ptr error, std::unique_lock<std::mutex>& lock) {
   Pending& pending = *claim.pending;
-  if (error && !pending.error) pending.error = error;
+  if (error && claim.first < pending.error_claim_first) {
+    pending.error = error;
+    pending.error_claim_first = claim.first;
+  }
   pending.remaining -= claim.count;
   if (pending.remaining > 0 || claim.plan->cancelled) return;
   claim.plan->filling.erase(claim.batch_index);

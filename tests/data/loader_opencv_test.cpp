@@ -385,13 +385,17 @@ TEST(BatchLoader, RejectsBadOptionsAndUseBeforeStart) {
   EXPECT_THROW(loader.next(), std::logic_error);
   o.augment = true;  // a 16x16 random crop cannot fit a 12x10 image without padding
   o.preprocess.out_h = o.preprocess.out_w = 16;
-  BatchLoader too_small(ds, o);
-  too_small.start_epoch(0);
-  try {
-    too_small.next();
-    ADD_FAILURE() << "no error";
-  } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("img0.png"), std::string::npos) << e.what();
+  // Every sample fails; the error names the first one, however many workers race for them.
+  for (const int workers : {0, 1, 2, 8}) {
+    o.workers = workers;
+    BatchLoader too_small(ds, o);
+    too_small.start_epoch(0);
+    try {
+      too_small.next();
+      ADD_FAILURE() << "no error with " << workers << " workers";
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find("img0.png"), std::string::npos) << workers << " workers: " << e.what();
+    }
   }
 }
 
