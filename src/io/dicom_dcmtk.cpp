@@ -2,8 +2,9 @@
 //
 // The raw path of notes/dicom.md: the whole file is read up front (maxReadLength UINT32_MAX, which
 // is what let decoding scale across threads), native pixel data is taken straight from the
-// PixelData element, encapsulated data frame by frame through DcmPixelData::getUncompressedFrame
-// (the RLE, JPEG and JPEG-LS decoders, registered once). Masking, sign extension, YBR -> RGB and
+// PixelData element, JPEG and JPEG-LS frame by frame through DcmPixelData::getUncompressedFrame
+// (DCMTK's decoders, registered once), RLE by our own decoder (dicom_rle.h), which joins a frame's
+// fragments first. Masking, sign extension, YBR -> RGB and
 // the rescale are done here in plain C++, never by dcmimgle (whose getInterData is integer-only).
 //
 // Patient data: the dataset is a local of each call and dies with it; only DicomMetadata's fields
@@ -29,13 +30,16 @@
 #include "dcmtk/dcmdata/dcpixel.h"
 #include "dcmtk/dcmdata/dcpixseq.h"
 #include "dcmtk/dcmdata/dcpxitem.h"
-#include "dcmtk/dcmdata/dcrledrg.h"
 #include "dcmtk/dcmdata/dcxfer.h"
 #include "dcmtk/dcmjpeg/djdecode.h"
 #include "dcmtk/dcmjpls/djdecode.h"
 #include "dcmtk/oflog/oflog.h"
 
 #include "dcmtk_setup.h"
+#include "dicom_attributes.h"
+#include "dicom_fragments.h"
+#include "dicom_rle.h"
+#include "dicom_values.h"
 #include "tessera/core/error.h"
 #include "tessera/io/dicom.h"
 #include "tessera/io/file_kind.h"
@@ -45,12 +49,12 @@ namespace fs = std::filesystem;
 namespace {
 
 using detail::condition_text;
+using detail::doubles;
 
 // Decoders, logger and dictionary: once per process, before the first decode (thread-safe).
 void initialise_dcmtk() {
   static std::once_flag once;
   detail::initialise_dcmtk(once, [] {
-    DcmRLEDecoderRegistration::registerCodecs();
     DJDecoderRegistration::registerCodecs();    // JPEG baseline/extended/lossless; YBR -> RGB
     DJLSDecoderRegistration::registerCodecs();  // JPEG-LS
   });
@@ -168,17 +172,6 @@ struct Loaded {
   bool has_pixels = false;
 };
 
-template <std::size_t N>
-std::optional<std::array<double, N>> doubles(DcmItem& item, const DcmTagKey& key) {
-  std::array<double, N> out{};
-  for (std::size_t i = 0; i < N; ++i) {
-    Float64 v = 0;
-    if (item.findAndGetFloat64(key, v, static_cast<unsigned long>(i)).bad() || !std::isfinite(v)) return std::nullopt;
-    out[i] = v;
-  }
-  return out;
-}
-
 int required_us(DcmItem& item, const DcmTagKey& key, const char* name) {
   Uint16 v = 0;
   if (item.findAndGetUint16(key, v).bad()) fail(std::string("missing required attribute ") + name);
@@ -229,7 +222,10 @@ void load(const fs::path& path, Loaded& loaded, bool full) {
     m.transfer_syntax_name = DcmXfer(m.transfer_syntax_uid.c_str()).getXferName();
   }
 
-  loaded.has_pixels = ds->tagExists(DCM_PixelData);
+  // Parametric maps carry Float or Double Float Pixel Data instead of Pixel Data.
+  m.is_float = !ds->tagExists(DCM_PixelData) &&
+               (ds->tagExists(DCM_FloatPixelData) || ds->tagExists(DCM_DoubleFloatPixelData));
+  loaded.has_pixels = ds->tagExists(DCM_PixelData) || m.is_float;
   m.modality = modality(*ds);
   if (!loaded.has_pixels) return;
   if (full && unsupported_syntax(m.transfer_syntax_uid)) {
@@ -255,7 +251,14 @@ void load(const fs::path& path, Loaded& loaded, bool full) {
     m.frames = std::stoi(digits);
   }
   if (m.rows <= 0 || m.columns <= 0 || m.frames <= 0) fail("empty image (Rows, Columns or NumberOfFrames is 0)");
-  if (m.bits_allocated != 1 && m.bits_allocated != 8 && m.bits_allocated != 16 && m.bits_allocated != 32)
+  if (m.is_float) {
+    const int wanted = ds->tagExists(DCM_FloatPixelData) ? 32 : 64;
+    if (m.bits_allocated != wanted)
+      fail("BitsAllocated " + std::to_string(m.bits_allocated) + " with " + std::to_string(wanted) + "-bit float pixel data");
+    m.bits_stored = m.bits_allocated;  // BitsStored and PixelRepresentation do not apply
+    m.is_signed = false;
+  }
+  if (m.bits_allocated != 1 && m.bits_allocated != 8 && m.bits_allocated != 16 && m.bits_allocated != 32 && !m.is_float)
     fail("unsupported BitsAllocated " + std::to_string(m.bits_allocated));
   if (m.bits_stored < 1 || m.bits_stored > m.bits_allocated)
     fail("BitsStored " + std::to_string(m.bits_stored) + " does not fit BitsAllocated " + std::to_string(m.bits_allocated));
@@ -295,6 +298,8 @@ void load(const fs::path& path, Loaded& loaded, bool full) {
   if (!m.pixel_spacing) m.pixel_spacing = doubles<2>(*ds, DCM_ImagerPixelSpacing);
   m.image_position = doubles<3>(*ds, DCM_ImagePositionPatient);
   m.image_orientation = doubles<6>(*ds, DCM_ImageOrientationPatient);
+  if (!m.is_float) detail::read_modality_lut(*ds, m);
+  detail::read_functional_groups(*ds, m);
 }
 
 // Pixel samples in one canonical form: pixel-interleaved, little-endian words of `bytes`
@@ -307,6 +312,7 @@ struct Samples {
   std::size_t size = 0;            // bytes, in data or at view
   int bytes = 1;
   bool ybr = false;
+  bool is_float = false;           // IEEE floats of `bytes` bytes (4 or 8) in this machine's order
   const std::uint8_t* begin() const { return view ? view : data.data(); }
 };
 
@@ -318,41 +324,41 @@ void interleave(std::uint8_t* frame, std::size_t pixels, int bytes) {
       std::memcpy(frame + (p * 3 + s) * bytes, planar.data() + (s * pixels + p) * bytes, bytes);
 }
 
-// DCMTK's RLE decoder (3.6.7) trusts each frame's RLE header: it copies the 64-byte header out of
-// a fragment of any length and decodes segments at the offsets the header states without
-// comparing them with the fragment's length, reading far outside it (a SEGV: fuzz/dicom). So the
-// fragments are checked first, the way that decoder will use them: one per frame, in order (PS3.5
-// G.2), each holding a whole header, 1..15 segments, and offsets that increase and stay inside.
-void check_rle_fragments(DcmPixelData& pixel, std::size_t frames) {
-  E_TransferSyntax syntax = EXS_Unknown;
-  const DcmRepresentationParameter* parameter = nullptr;
-  pixel.getOriginalRepresentationKey(syntax, parameter);
-  DcmPixelSequence* sequence = nullptr;
-  if (pixel.getEncapsulatedRepresentation(syntax, parameter, sequence).bad() || sequence == nullptr)
-    fail("unreadable RLE pixel data");
-  if (sequence->card() < frames + 1) fail("truncated RLE pixel data (fewer fragments than frames)");
-  for (std::size_t f = 0; f < frames; ++f) {
-    DcmPixelItem* item = nullptr;
-    Uint8* data = nullptr;
-    if (sequence->getItem(item, static_cast<unsigned long>(f + 1)).bad() || item == nullptr ||
-        item->getUint8Array(data).bad() || data == nullptr || item->getLength() < 64) {
-      fail("corrupt RLE data in frame " + std::to_string(f) + " (no complete RLE header)");
-    }
-    const auto word = [data](int k) {
-      return static_cast<Uint32>(data[4 * k]) | static_cast<Uint32>(data[4 * k + 1]) << 8 |
-             static_cast<Uint32>(data[4 * k + 2]) << 16 | static_cast<Uint32>(data[4 * k + 3]) << 24;
-    };
-    const Uint32 segments = word(0);
-    if (segments < 1 || segments > 15) fail("corrupt RLE data in frame " + std::to_string(f) + " (segment count)");
-    Uint32 previous = 63;  // segments start after the header
-    for (int s = 1; s <= static_cast<int>(segments); ++s) {
-      const Uint32 offset = word(s);
-      if (offset <= previous || offset >= item->getLength()) {
-        fail("corrupt RLE data in frame " + std::to_string(f) + " (segment offsets outside the fragment)");
-      }
-      previous = offset;
+// Float (OF) or Double Float (OD) Pixel Data: DCMTK has swapped them to this machine's order.
+Samples read_float_samples(DcmDataset& ds, const DicomMetadata& m, Samples& out) {
+  if (m.samples_per_pixel != 1) fail("float pixel data with SamplesPerPixel " + std::to_string(m.samples_per_pixel));
+  const void* data = nullptr;
+  unsigned long count = 0;
+  if (m.bits_allocated == 32) {
+    const Float32* values = nullptr;
+    if (ds.findAndGetFloat32Array(DCM_FloatPixelData, values, &count).bad()) fail("unreadable Float Pixel Data");
+    data = values;
+  } else {
+    const Float64* values = nullptr;
+    if (ds.findAndGetFloat64Array(DCM_DoubleFloatPixelData, values, &count).bad()) fail("unreadable Double Float Pixel Data");
+    data = values;
+  }
+  const std::size_t expected = out.size / out.bytes;
+  if (data == nullptr || count < expected)
+    fail("truncated float pixel data (" + std::to_string(count) + " of " + std::to_string(expected) + " values)");
+  out.view = static_cast<const std::uint8_t*>(data);
+  out.is_float = true;
+  return std::move(out);
+}
+
+// Colour-by-plane to colour-by-pixel, and marks YBR data for conversion to RGB.
+Samples finish_colour(Samples& out, std::size_t pixels, std::size_t frames, bool planar, Photometric model) {
+  if (planar)
+    for (std::size_t f = 0; f < frames; ++f) interleave(out.data.data() + f * pixels * 3 * out.bytes, pixels, out.bytes);
+  if (model == Photometric::ybr_full || model == Photometric::ybr_full_422) {
+    if (out.bytes != 1) fail("YBR colour with BitsAllocated above 8");
+    out.ybr = true;
+    if (out.view) {  // converted in place to RGB: our own copy
+      out.data.assign(out.view, out.view + out.size);
+      out.view = nullptr;
     }
   }
+  return std::move(out);
 }
 
 Samples read_samples(Loaded& loaded) {
@@ -362,17 +368,18 @@ Samples read_samples(Loaded& loaded) {
     fail("unsupported transfer syntax " + (m.transfer_syntax_name.empty() ? std::string("?") : m.transfer_syntax_name) +
          " (" + m.transfer_syntax_uid + ")");
   }
-  DcmElement* element = nullptr;
-  if (ds.findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) fail("no pixel data");
-  auto* pixel = dynamic_cast<DcmPixelData*>(element);
-  if (pixel == nullptr) fail("no pixel data");
-
   const std::size_t pixels = static_cast<std::size_t>(m.rows) * m.columns;
   const std::size_t frames = static_cast<std::size_t>(m.frames);
   const int spp = m.samples_per_pixel;
   Samples out;
   out.bytes = m.bits_allocated == 1 ? 1 : m.bits_allocated / 8;
   out.size = pixels * frames * spp * out.bytes;
+  if (m.is_float) return read_float_samples(ds, m, out);
+
+  DcmElement* element = nullptr;
+  if (ds.findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) fail("no pixel data");
+  auto* pixel = dynamic_cast<DcmPixelData*>(element);
+  if (pixel == nullptr) fail("no pixel data");
   const DcmXfer xfer(ds.getOriginalXfer());
   bool planar = m.planar_configuration == 1 && spp == 3;
   Photometric model = m.photometric;
@@ -432,8 +439,15 @@ Samples read_samples(Loaded& loaded) {
     }
   } else {
     if (m.bits_allocated == 1) fail("1-bit encapsulated pixel data is not supported");
-    if (xfer.getXfer() == EXS_RLELossless) check_rle_fragments(*pixel, frames);
     out.data.resize(out.size);
+    if (xfer.getXfer() == EXS_RLELossless) {  // our own decoder: frames may span fragments (dicom_rle.h)
+      const auto encoded = detail::encapsulated_frames(*pixel, frames);
+      const std::size_t frame_bytes = pixels * spp * out.bytes;
+      for (std::size_t f = 0; f < frames; ++f)
+        detail::decode_rle_frame(encoded[f].data(), encoded[f].size(), pixels, spp, out.bytes,
+                                 out.data.data() + f * frame_bytes, f);
+      return finish_colour(out, pixels, frames, /*planar=*/false, model);
+    }
     Uint32 frame_size = 0;
     if (pixel->getUncompressedFrameSize(&ds, frame_size).bad() || frame_size == 0) fail("unreadable pixel data");
     const std::size_t frame_bytes = pixels * spp * out.bytes;
@@ -457,17 +471,7 @@ Samples read_samples(Loaded& loaded) {
     Uint16 v = 0;
     planar = spp == 3 && ds.findAndGetUint16(DCM_PlanarConfiguration, v).good() && v == 1;
   }
-  if (planar)
-    for (std::size_t f = 0; f < frames; ++f) interleave(out.data.data() + f * pixels * 3 * out.bytes, pixels, out.bytes);
-  if (model == Photometric::ybr_full || model == Photometric::ybr_full_422) {
-    if (out.bytes != 1) fail("YBR colour with BitsAllocated above 8");
-    out.ybr = true;
-    if (out.view) {  // converted in place to RGB: our own copy
-      out.data.assign(out.view, out.view + out.size);
-      out.view = nullptr;
-    }
-  }
-  return out;
+  return finish_colour(out, pixels, frames, planar, model);
 }
 
 // PS3.3 C.7.6.3.1.2 in float32 with round-half-up and clipping: pydicom's convert_color_space.
@@ -477,39 +481,6 @@ void ybr_to_rgb(std::vector<std::uint8_t>& data) {
     const float y = data[i], cb = data[i + 1] - 128.0f, cr = data[i + 2] - 128.0f;
     const float rgb[3] = {y + 1.402f * cr, y + gb * cb + gr * cr, y + 1.772f * cb};
     for (int s = 0; s < 3; ++s) data[i + s] = static_cast<std::uint8_t>(std::clamp(std::floor(rgb[s] + 0.5f), 0.0f, 255.0f));
-  }
-}
-
-// Mask to BitsStored, sign-extend, rescale. Branch-free per sample so the compiler vectorises it:
-// shifting the stored bits to the top of an int32 and back sign-extends (C++20 defines both
-// shifts); 32-bit words go through int64, where that would overflow.
-template <typename Word>
-void to_values(const Samples& samples, const DicomMetadata& m, std::vector<float>& values) {
-  const std::size_t count = samples.size / sizeof(Word);
-  values.resize(count);
-  const std::uint8_t* bytes = samples.begin();
-  const int bits = m.bits_stored;
-  const float slope = static_cast<float>(m.rescale_slope), intercept = static_cast<float>(m.rescale_intercept);
-  float* out = values.data();
-  if constexpr (sizeof(Word) <= 2) {
-    const std::uint32_t mask = (1u << bits) - 1;
-    const int shift = m.is_signed ? 32 - bits : 0;
-    for (std::size_t i = 0; i < count; ++i) {
-      Word word;
-      std::memcpy(&word, bytes + i * sizeof(Word), sizeof(Word));
-      out[i] = static_cast<float>(static_cast<std::int32_t>((static_cast<std::uint32_t>(word) & mask) << shift) >> shift);
-    }
-  } else {
-    const std::uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
-    const int shift = m.is_signed ? 64 - bits : 0;
-    for (std::size_t i = 0; i < count; ++i) {
-      Word word;
-      std::memcpy(&word, bytes + i * sizeof(Word), sizeof(Word));
-      out[i] = static_cast<float>(static_cast<std::int64_t>((static_cast<std::uint64_t>(word) & mask) << shift) >> shift);
-    }
-  }
-  if (m.has_rescale) {
-    for (std::size_t i = 0; i < count; ++i) out[i] = out[i] * slope + intercept;
   }
 }
 
@@ -530,11 +501,7 @@ DicomImage decode_dicom(const fs::path& path) {
   DicomImage image;
   image.meta = loaded.meta;
   image.channels = loaded.meta.samples_per_pixel;
-  switch (samples.bytes) {
-    case 1: to_values<std::uint8_t>(samples, image.meta, image.values); break;
-    case 2: to_values<std::uint16_t>(samples, image.meta, image.values); break;
-    default: to_values<std::uint32_t>(samples, image.meta, image.values); break;
-  }
+  detail::stored_to_values(samples.begin(), samples.size, samples.bytes, image.meta, image.values);
   return image;
 }
 
@@ -543,8 +510,8 @@ DicomStored decode_dicom_stored(const fs::path& path) {
   load(path, loaded, /*full=*/true);
   if (!loaded.has_pixels) fail("no pixel data");
   const DicomMetadata& m = loaded.meta;
-  if (m.samples_per_pixel != 1 || m.bits_allocated > 16)
-    fail("the 16-bit path takes monochrome images of at most 16 bits allocated");
+  if (m.samples_per_pixel != 1 || m.bits_allocated > 16 || m.is_float)
+    fail("the 16-bit path takes monochrome integer images of at most 16 bits allocated");
   Samples samples = read_samples(loaded);
   DicomStored stored;
   stored.meta = m;
@@ -553,6 +520,15 @@ DicomStored decode_dicom_stored(const fs::path& path) {
     std::memcpy(stored.words.data(), samples.begin(), samples.size);
   } else {
     stored.words.assign(samples.begin(), samples.begin() + samples.size);
+  }
+  if (m.modality_lut) {  // the kernel knows slope and intercept only: hand it the LUT's outputs
+    detail::apply_modality_lut(*m.modality_lut, m, stored.words);
+    stored.meta.bits_stored = m.modality_lut->bits;
+    stored.meta.is_signed = false;
+    stored.meta.has_rescale = false;
+    stored.meta.rescale_slope = 1.0;
+    stored.meta.rescale_intercept = 0.0;
+    stored.meta.modality_lut.reset();
   }
   return stored;
 }

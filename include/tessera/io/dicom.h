@@ -30,15 +30,34 @@ enum class Photometric : std::uint8_t { monochrome1, monochrome2, rgb, ybr_full,
 // "MONOCHROME1", "MONOCHROME2", "RGB", "YBR_FULL", "YBR_FULL_422".
 const char* photometric_name(Photometric photometric);
 
+// Modality LUT Sequence (PS3.3 C.11.1): maps stored values to modality values in place of Rescale
+// Slope/Intercept. Stored values below first_mapped take entry 0, those past the end the last entry.
+struct ModalityLut {
+  int first_mapped = 0;                // the stored value of entry 0 (signed when the pixels are)
+  int bits = 16;                       // of each entry (LUTDescriptor's third value, 8..16)
+  std::vector<std::uint16_t> entries;  // LUTData
+};
+
+// One frame of an enhanced multi-frame image, from its functional groups (the Per-frame item
+// first, then the Shared one; PS3.3 C.7.6.16): Pixel Value Transformation, Frame VOI LUT, Plane
+// Position.
+struct FrameAttributes {
+  double rescale_slope = 1.0, rescale_intercept = 0.0;
+  bool has_window = false;
+  double window_center = 0.0, window_width = 0.0;
+  std::optional<std::array<double, 3>> image_position;
+};
+
 // The allowlist: everything Tessera keeps from a DICOM header. Values are as stored in the file
 // (photometric is the file's; decode_dicom converts YBR to RGB).
 struct DicomMetadata {
   int rows = 0, columns = 0;
   int frames = 1;                 // NumberOfFrames, 1 when absent
   int samples_per_pixel = 1;      // 1 (monochrome) or 3 (colour)
-  int bits_allocated = 0;         // 1, 8, 16 or 32
+  int bits_allocated = 0;         // 1, 8, 16 or 32; 64 for Double Float Pixel Data
   int bits_stored = 0;
   bool is_signed = false;         // PixelRepresentation 1
+  bool is_float = false;          // Float (32) or Double Float (64) Pixel Data: values as stored
   Photometric photometric = Photometric::monochrome2;
   int planar_configuration = 0;   // 0 colour-by-pixel, 1 colour-by-plane (as stored)
   bool has_rescale = false;       // RescaleSlope or RescaleIntercept present
@@ -47,6 +66,11 @@ struct DicomMetadata {
   bool has_window = false;        // both WindowCenter and WindowWidth present (first pair kept)
   double window_center = 0.0, window_width = 0.0;
   std::string voi_lut_function = "LINEAR";  // LINEAR, LINEAR_EXACT or SIGMOID
+  std::optional<ModalityLut> modality_lut;  // when present, it replaces the rescale
+  // Enhanced multi-frame files (functional groups): one entry per frame, else empty. Frame 0's
+  // rescale, window and position also fill the fields above, and its spacing and orientation
+  // (Pixel Measures, Plane Orientation) pixel_spacing and image_orientation below.
+  std::vector<FrameAttributes> frame_attributes;
   std::string modality;                     // e.g. "CT", "MR" (a code string; empty when absent)
   // Row and column spacing in mm: PixelSpacing, else ImagerPixelSpacing.
   std::optional<std::array<double, 2>> pixel_spacing;
@@ -59,7 +83,9 @@ struct DicomMetadata {
 // Modality values (rescaled: Hounsfield units for CT) of every frame, as float.
 // Layout: frames x rows x columns x channels, channels = 1 (monochrome) or 3 (RGB; YBR input is
 // converted to RGB the way PS3.3 C.7.6.3.1.2 defines, rounded like pydicom). Stored values are
-// masked to BitsStored, sign-extended when signed, then `float(v) * slope + intercept` in float.
+// masked to BitsStored, sign-extended when signed, then mapped by the Modality LUT when there is
+// one, else `float(v) * slope + intercept` in float with each frame's own slope and intercept
+// (frame_attributes) or the header's. Float pixel data is taken as stored.
 // MONOCHROME1 is NOT inverted here: that belongs after windowing (ops::voi_value).
 struct DicomImage {
   DicomMetadata meta;
@@ -69,6 +95,8 @@ struct DicomImage {
 
 // The raw path for the medical kernel: the stored words of a monochrome image with
 // BitsAllocated <= 16, unmasked and unrescaled (frames x rows x columns), as the kernel takes them.
+// A Modality LUT is applied here, as the kernel knows only slope and intercept: the words are then
+// the LUT's outputs and meta says so (BitsStored = the LUT's bits, unsigned, no rescale, no LUT).
 struct DicomStored {
   DicomMetadata meta;
   std::vector<std::uint16_t> words;

@@ -1,0 +1,148 @@
+#include "dicom_attributes.h"
+
+#include <string>
+
+#include "dcmtk/dcmdata/dcdeftag.h"
+#include "dcmtk/dcmdata/dcsequen.h"
+
+#include "tessera/core/error.h"
+
+namespace tessera::io::detail {
+namespace {
+
+[[noreturn]] void fail(const std::string& what) { throw DecodeError("cannot decode DICOM: " + what); }
+
+// LUTDescriptor value `index`: US or SS as the file says (the second value is signed for signed
+// pixels, C.11.1.1.1, whatever the VR: a US 63488 there means -2048).
+long descriptor_value(DcmItem& item, unsigned long index, bool signed_pixels) {
+  DcmElement* element = nullptr;
+  if (item.findAndGetElement(DCM_LUTDescriptor, element).bad() || element == nullptr || element->getVM() < 3)
+    fail("Modality LUT Sequence without a 3-value LUTDescriptor");
+  if (element->ident() == EVR_SS) {
+    Sint16 v = 0;
+    if (element->getSint16(v, index).bad()) fail("unreadable LUTDescriptor");
+    return index == 1 ? v : static_cast<Uint16>(v);
+  }
+  Uint16 v = 0;
+  if (element->getUint16(v, index).bad()) fail("unreadable LUTDescriptor");
+  return index == 1 && signed_pixels ? static_cast<Sint16>(v) : static_cast<long>(v);
+}
+
+// The functional group macro `sequence` for frame f: the frame's own item, else the shared one.
+class FunctionalGroups {
+ public:
+  explicit FunctionalGroups(DcmItem& dataset) {
+    dataset.findAndGetSequenceItem(DCM_SharedFunctionalGroupsSequence, shared_, 0);
+    dataset.findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, per_frame_);
+  }
+  bool present() const { return shared_ != nullptr || per_frame_ != nullptr; }
+
+  DcmItem* macro(std::size_t frame, const DcmTagKey& sequence) const {
+    DcmItem* found = nullptr;
+    if (per_frame_ != nullptr && frame < per_frame_->card()) {
+      if (DcmItem* item = per_frame_->getItem(static_cast<unsigned long>(frame));
+          item != nullptr && item->findAndGetSequenceItem(sequence, found, 0).good() && found != nullptr) {
+        return found;
+      }
+    }
+    if (shared_ != nullptr && shared_->findAndGetSequenceItem(sequence, found, 0).good()) return found;
+    return nullptr;
+  }
+
+ private:
+  DcmItem* shared_ = nullptr;
+  DcmSequenceOfItems* per_frame_ = nullptr;
+};
+
+}  // namespace
+
+void read_modality_lut(DcmItem& dataset, DicomMetadata& meta) {
+  DcmItem* item = nullptr;
+  if (dataset.findAndGetSequenceItem(DCM_ModalityLUTSequence, item, 0).bad() || item == nullptr) return;
+  ModalityLut lut;
+  const long entries = descriptor_value(*item, 0, false);
+  const std::size_t count = entries == 0 ? 65536 : static_cast<std::size_t>(entries);  // 0 means 2^16
+  lut.first_mapped = static_cast<int>(descriptor_value(*item, 1, meta.is_signed));
+  lut.bits = static_cast<int>(descriptor_value(*item, 2, false));
+  if (lut.bits < 1 || lut.bits > 16) fail("Modality LUT with " + std::to_string(lut.bits) + "-bit entries");
+  const Uint16* data = nullptr;
+  unsigned long words = 0;
+  if (item->findAndGetUint16Array(DCM_LUTData, data, &words).bad() || data == nullptr)
+    fail("Modality LUT Sequence without LUTData");
+  lut.entries.resize(count);
+  if (words >= count) {
+    lut.entries.assign(data, data + count);
+  } else if (lut.bits <= 8 && words * 2 >= count) {  // 8-bit entries packed two to a word, first in the low byte
+    for (std::size_t i = 0; i < count; ++i) lut.entries[i] = (data[i / 2] >> (8 * (i % 2))) & 0xFF;
+  } else {
+    fail("Modality LUT with " + std::to_string(words) + " values for " + std::to_string(count) + " entries");
+  }
+  const auto mask = static_cast<std::uint16_t>((1u << lut.bits) - 1);
+  for (auto& entry : lut.entries) entry &= mask;
+  meta.modality_lut = std::move(lut);
+}
+
+void read_functional_groups(DcmItem& dataset, DicomMetadata& meta) {
+  const FunctionalGroups groups(dataset);
+  if (!groups.present()) return;
+  const auto frames = static_cast<std::size_t>(meta.frames);
+  // Item f describes frame f. Files cut from multi-frame ones often keep every original item
+  // (pydicom's liver_1frame: 3 items, 1 frame): the extra items describe no frame here, and
+  // frames past the items take the shared groups.
+  bool any_rescale = false;
+  meta.frame_attributes.resize(frames);
+  for (std::size_t f = 0; f < frames; ++f) {
+    FrameAttributes& frame = meta.frame_attributes[f];
+    // What the groups leave out stays as the top level says.
+    frame.rescale_slope = meta.rescale_slope;
+    frame.rescale_intercept = meta.rescale_intercept;
+    frame.has_window = meta.has_window;
+    frame.window_center = meta.window_center;
+    frame.window_width = meta.window_width;
+    frame.image_position = meta.image_position;
+    if (DcmItem* pvt = groups.macro(f, DCM_PixelValueTransformationSequence)) {
+      Float64 v = 0;
+      if (pvt->findAndGetFloat64(DCM_RescaleSlope, v).good()) { frame.rescale_slope = v; any_rescale = true; }
+      if (pvt->findAndGetFloat64(DCM_RescaleIntercept, v).good()) { frame.rescale_intercept = v; any_rescale = true; }
+      if (!std::isfinite(frame.rescale_slope) || !std::isfinite(frame.rescale_intercept))
+        fail("non-finite rescale in the functional groups of frame " + std::to_string(f));
+    }
+    if (DcmItem* voi = groups.macro(f, DCM_FrameVOILUTSequence)) {
+      Float64 centre = 0, width = 0;
+      if (voi->findAndGetFloat64(DCM_WindowCenter, centre).good() && voi->findAndGetFloat64(DCM_WindowWidth, width).good() &&
+          std::isfinite(centre) && std::isfinite(width)) {
+        frame.has_window = true;
+        frame.window_center = centre;
+        frame.window_width = width;
+      }
+      OFString function;
+      if (f == 0 && voi->findAndGetOFString(DCM_VOILUTFunction, function).good()) {
+        std::string text(function.c_str());
+        while (!text.empty() && text.back() == ' ') text.pop_back();
+        if (text == "LINEAR_EXACT" || text == "SIGMOID" || text == "LINEAR") meta.voi_lut_function = text;
+      }
+    }
+    if (DcmItem* position = groups.macro(f, DCM_PlanePositionSequence))
+      if (auto xyz = doubles<3>(*position, DCM_ImagePositionPatient)) frame.image_position = xyz;
+  }
+  // Frame 0 stands for the image where one value is wanted (inspect, single-frame datasets). The
+  // functional groups win over top-level attributes an enhanced file should not have.
+  const FrameAttributes& first = meta.frame_attributes.front();
+  if (any_rescale) {
+    meta.has_rescale = true;
+    meta.rescale_slope = first.rescale_slope;
+    meta.rescale_intercept = first.rescale_intercept;
+  }
+  if (first.has_window) {
+    meta.has_window = true;
+    meta.window_center = first.window_center;
+    meta.window_width = first.window_width;
+  }
+  if (first.image_position) meta.image_position = first.image_position;
+  if (DcmItem* measures = groups.macro(0, DCM_PixelMeasuresSequence))
+    if (auto spacing = doubles<2>(*measures, DCM_PixelSpacing)) meta.pixel_spacing = spacing;
+  if (DcmItem* orientation = groups.macro(0, DCM_PlaneOrientationSequence))
+    if (auto cosines = doubles<6>(*orientation, DCM_ImageOrientationPatient)) meta.image_orientation = cosines;
+}
+
+}  // namespace tessera::io::detail

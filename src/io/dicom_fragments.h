@@ -1,0 +1,19 @@
+#pragma once
+// Which fragments of encapsulated pixel data (PS3.5 A.4) make up each frame. Internal to src/io;
+// used by the decoders Tessera runs itself (RLE), where DCMTK's own decoders find their frames
+// themselves.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+class DcmPixelData;
+
+namespace tessera::io::detail {
+
+// Each frame's fragments joined, in order. The frame boundaries come from the Basic Offset Table
+// when it is filled; without one, a single frame takes every fragment and N frames take one
+// fragment each. Anything else (more fragments than frames and no table) is a DecodeError: the
+// boundaries cannot be known, and guessing gives wrong rows silently.
+std::vector<std::vector<std::uint8_t>> encapsulated_frames(DcmPixelData& pixel, std::size_t frames);
+
+}  // namespace tessera::io::detail

@@ -1,0 +1,151 @@
+#!/opt/tessera/venv/bin/python
+"""Builds the DICOM cases of issue 19 that real files stand for, with pydicom 3 (the venv):
+
+    dicom_cases.py OUT_DIR
+
+Writes OUT_DIR/<case>.dcm for each case below and OUT_DIR/cases.txt, one line per case:
+"<case> ok" when a decoder must give the oracle's values, "<case> error <words>" when it must
+refuse the file with a message containing <words>. Pixel values come from a fixed seed, so every
+run writes the same files.
+"""
+import sys
+from pathlib import Path
+
+import numpy as np
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.encaps import encapsulate, get_frame
+from pydicom.sequence import Sequence
+from pydicom.uid import (ExplicitVRBigEndian, ExplicitVRLittleEndian, RLELossless, generate_uid,
+                         SecondaryCaptureImageStorage)
+
+rng = np.random.default_rng(19)
+out = Path(sys.argv[1])
+out.mkdir(parents=True, exist_ok=True)
+lines = []
+
+
+def base(rows, columns, frames=1, bits=16, stored=None, signed=False, spp=1, photometric="MONOCHROME2",
+         syntax=ExplicitVRLittleEndian):
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = syntax
+    ds.file_meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
+    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid(entropy_srcs=["tessera", str(len(lines))])
+    ds.SOPClassUID = SecondaryCaptureImageStorage
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
+    ds.Modality = "OT"
+    ds.Rows, ds.Columns = rows, columns
+    if frames > 1:
+        ds.NumberOfFrames = frames
+    ds.SamplesPerPixel = spp
+    ds.PhotometricInterpretation = photometric
+    if spp == 3:
+        ds.PlanarConfiguration = 0
+    ds.BitsAllocated = bits
+    ds.BitsStored = stored or bits
+    ds.HighBit = ds.BitsStored - 1
+    ds.PixelRepresentation = 1 if signed else 0
+    return ds
+
+
+def image(shape, lo, hi, dtype):
+    """A smooth ramp plus noise, so RLE has both runs and literals."""
+    ramp = np.linspace(lo, hi, num=int(np.prod(shape))).reshape(shape)
+    noise = rng.integers(-3, 4, size=shape)
+    noise[..., : shape[-1] // 3] = 0  # long runs on the left
+    return np.clip(ramp + noise, lo, hi).astype(dtype)
+
+
+def save(name, ds, expect="ok"):
+    little = ds.file_meta.TransferSyntaxUID != ExplicitVRBigEndian
+    ds.save_as(out / f"{name}.dcm", enforce_file_format=True, little_endian=little, implicit_vr=False)
+    lines.append(f"{name} {expect}")
+
+
+def native(name, ds, arr):
+    ds.PixelData = arr.tobytes()
+    save(name, ds)
+
+
+def rle(name, ds, arr, fragments_per_frame, bot, expect="ok"):
+    """RLE Lossless with each frame split over `fragments_per_frame` fragments."""
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.PixelData = arr.tobytes()
+    ds.compress(RLELossless, encoding_plugin="pydicom")
+    frames = int(ds.get("NumberOfFrames", 1))
+    encoded = [get_frame(ds.PixelData, i, number_of_frames=frames) for i in range(frames)]
+    ds.PixelData = encapsulate(encoded, fragments_per_frame=fragments_per_frame, has_bot=bot)
+    save(name, ds, expect)
+
+
+# 1. RLE frames split over several fragments (a CT slice, signed 16-bit; RGB; several frames).
+ct = image((64, 48), -1024, 1500, np.int16)
+native("rle_ct_native", base(64, 48, signed=True), ct)
+rle("rle_ct_3_fragments", base(64, 48, signed=True), ct, 3, bot=False)
+rle("rle_ct_3_fragments_bot", base(64, 48, signed=True), ct, 3, bot=True)
+rgb = image((40, 30, 3), 0, 255, np.uint8)
+rle("rle_rgb_2_fragments", base(40, 30, bits=8, spp=3, photometric="RGB"), rgb, 2, bot=False)
+frames = image((3, 32, 20), 0, 4095, np.uint16)
+rle("rle_3_frames_2_fragments_bot", base(32, 20, frames=3, stored=12), frames, 2, bot=True)
+rle("rle_3_frames_1_fragment", base(32, 20, frames=3, stored=12), frames, 1, bot=False)
+rle("rle_3_frames_2_fragments_no_bot", base(32, 20, frames=3, stored=12), frames, 2, bot=False,
+    expect="error no Basic Offset Table")
+
+# 3. Modality LUT Sequence instead of Rescale Slope/Intercept.
+def with_modality_lut(ds, entries, first, bits, data, vr_first="US"):
+    item = Dataset()
+    item.add_new(0x00283002, "US" if vr_first == "US" else "SS", [entries, first, bits])
+    item.add_new(0x00283006, "US" if bits == 16 else "OW", data)
+    item.ModalityLUTType = "US"
+    ds.ModalityLUTSequence = Sequence([item])
+    return ds
+
+signed12 = image((24, 32), -2048, 2047, np.int16)
+lut16 = np.round(2000 * np.sqrt(np.arange(4096) / 4095.0)).astype(np.uint16)  # non-linear: not a rescale
+ds = with_modality_lut(base(24, 32, stored=12, signed=True), 4096, -2048, 16, lut16.tolist(), vr_first="SS")
+native("mlut_signed_12_bit", ds, signed12)
+unsigned10 = image((24, 32), 0, 1023, np.uint16)
+lut8 = np.clip(np.arange(600) // 2, 0, 255).astype(np.uint16)  # 8-bit entries; values < 100 and >= 700 clip
+ds = with_modality_lut(base(24, 32, stored=10), 600, 100, 8, lut8.astype("<u2").tobytes())
+native("mlut_8_bit_entries_clipped", ds, unsigned10)
+
+# 7. Float and Double Float Pixel Data (parametric maps).
+def float_case(name, dtype, tag, vr):
+    ds = base(16, 20, bits=dtype().itemsize * 8)
+    del ds.BitsStored, ds.HighBit, ds.PixelRepresentation
+    arr = (rng.standard_normal((16, 20)) * 1e3).astype(dtype)
+    arr[0, 0], arr[0, 1] = 1e-7, -3.25
+    ds.add_new(tag, vr, arr.tobytes())
+    save(name, ds)
+
+float_case("float_pixel_data", np.float32, 0x7FE00008, "OF")
+float_case("double_float_pixel_data", np.float64, 0x7FE00009, "OD")
+
+# 4. Enhanced multi-frame: rescale, windows, spacing and positions in the functional groups.
+def group(**sequences):
+    item = Dataset()
+    for keyword, attrs in sequences.items():
+        inner = Dataset()
+        for k, v in attrs.items():
+            setattr(inner, k, v)
+        setattr(item, keyword, Sequence([inner]))
+    return item
+
+ds = base(16, 24, frames=3, stored=12)
+ds.SharedFunctionalGroupsSequence = Sequence([group(
+    PixelValueTransformationSequence={"RescaleSlope": "1", "RescaleIntercept": "-1024", "RescaleType": "HU"},
+    PixelMeasuresSequence={"PixelSpacing": [0.5, 0.75], "SliceThickness": "2"},
+    PlaneOrientationSequence={"ImageOrientationPatient": [1, 0, 0, 0, 1, 0]})])
+ds.PerFrameFunctionalGroupsSequence = Sequence([group(
+    PlanePositionSequence={"ImagePositionPatient": [-10, -20, 30 - 2 * f]},
+    FrameVOILUTSequence={"WindowCenter": 40 + f, "WindowWidth": 400}) for f in range(3)])
+native("enhanced_ct_shared_rescale", ds, image((3, 16, 24), 0, 4095, np.uint16))
+
+ds = base(16, 24, frames=3)
+ds.SharedFunctionalGroupsSequence = Sequence([group(PixelMeasuresSequence={"PixelSpacing": [1.0, 1.0]})])
+ds.PerFrameFunctionalGroupsSequence = Sequence([group(
+    PixelValueTransformationSequence={"RescaleSlope": str(0.25 * (f + 1)), "RescaleIntercept": str(-5 * f)},
+    PlanePositionSequence={"ImagePositionPatient": [0, 0, 4.5 * f]}) for f in range(3)])
+native("enhanced_mr_per_frame_slope", ds, image((3, 16, 24), 0, 60000, np.uint16))
+
+(out / "cases.txt").write_text("\n".join(lines) + "\n")

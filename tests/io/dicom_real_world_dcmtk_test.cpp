@@ -1,0 +1,249 @@
+// Issue 19: DICOM as it comes from real scanners, against an oracle that decodes what Debian's
+// pydicom 2.3 cannot: pydicom 3 with pylibjpeg and GDCM in the venv (tests/io/dicom_oracle.py).
+// Cases are real files (tests/fixtures/dicom, see SOURCES.tsv) and files built by
+// tests/io/dicom_cases.py for each class those files stand for. Values must agree within
+// 1e-3 absolute (relative 1e-6 above 1000) after the modality transform; the lossless twins exactly.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include "tessera/core/error.h"
+#include "tessera/core/remove_tree.h"
+#include "tessera/io/dicom.h"
+
+namespace fs = std::filesystem;
+using tessera::DecodeError;
+using namespace tessera::io;
+
+namespace {
+
+const fs::path kFixtures = TESSERA_SOURCE_DIR "/tests/fixtures/dicom";
+const std::string kScripts = TESSERA_SOURCE_DIR "/tests/io/";
+
+std::string quote(const std::string& s) { return "'" + s + "'"; }
+
+int shell(const std::string& command) {
+  const int rc = std::system(command.c_str());
+  return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+struct Expected {
+  std::string failure;     // empty when the oracle decoded the file
+  std::vector<int> shape;  // frames rows columns channels
+  std::vector<float> values;
+  std::vector<std::vector<double>> frames;  // dicom_oracle.py's .frames.txt rows (NaN = absent)
+};
+
+class DicomRealWorld : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const std::string python = TESSERA_PYTHON_EXE;
+    dir_ = fs::temp_directory_path() / ("tessera_dicom_real_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    if (python.empty() || shell(quote(python) + " -c 'import pydicom, pylibjpeg, openjpeg, libjpeg, gdcm; "
+                                                "assert int(pydicom.__version__[0]) >= 3' >/dev/null 2>&1") != 0) {
+      skip_ = "needs pydicom 3, pylibjpeg(-openjpeg, -libjpeg) and python-gdcm in the venv (tools/deps/venv.txt)";
+      return;
+    }
+    if (shell(quote(python) + " " + kScripts + "dicom_cases.py " + quote((dir_ / "cases").string())) != 0) {
+      skip_ = "tests/io/dicom_cases.py failed";
+      return;
+    }
+    std::ifstream list(dir_ / "cases" / "cases.txt");
+    for (std::string line; std::getline(list, line);) {
+      std::istringstream words(line);
+      std::string name, kind;
+      words >> name >> kind;
+      std::string rest;
+      std::getline(words, rest);
+      cases_[name] = kind == "error" ? rest.substr(1) : "";
+      files_[name] = dir_ / "cases" / (name + ".dcm");
+    }
+    for (const auto& entry : fs::directory_iterator(kFixtures))
+      if (entry.path().extension() == ".dcm") files_[entry.path().stem().string()] = entry.path();
+    std::string command = quote(python) + " " + kScripts + "dicom_oracle.py " + quote((dir_ / "oracle").string());
+    std::vector<std::string> order;
+    for (const auto& [name, path] : files_) {
+      command += " " + quote(path.string());
+      order.push_back(name);
+    }
+    ASSERT_EQ(shell(command + " >/dev/null"), 0) << command;
+    for (std::size_t i = 0; i < order.size(); ++i) expected_[order[i]] = read_expected(dir_ / "oracle", i);
+  }
+  static void TearDownTestSuite() {
+    std::error_code ec;
+    tessera::remove_tree(dir_, ec);
+  }
+  void SetUp() override {
+    if (!skip_.empty()) GTEST_SKIP() << skip_;
+  }
+
+  static Expected read_expected(const fs::path& dir, std::size_t i) {
+    Expected e;
+    std::ifstream txt(dir / (std::to_string(i) + ".txt"));
+    std::string first;
+    txt >> first;
+    if (first.empty() || first == "error") {
+      std::getline(txt, e.failure);
+      if (e.failure.empty()) e.failure = "no result";
+      return e;
+    }
+    e.shape.push_back(std::stoi(first));
+    for (int k = 0, v; k < 3 && (txt >> v); ++k) e.shape.push_back(v);
+    if (e.shape.size() == 3) e.shape.push_back(1);
+    const fs::path f32 = dir / (std::to_string(i) + ".f32");
+    e.values.resize(fs::file_size(f32) / sizeof(float));
+    std::ifstream(f32, std::ios::binary).read(reinterpret_cast<char*>(e.values.data()), e.values.size() * sizeof(float));
+    std::ifstream frames(dir / (std::to_string(i) + ".frames.txt"));
+    for (std::string line; std::getline(frames, line);) {
+      std::istringstream words(line);
+      std::vector<double> row;
+      for (std::string w; words >> w;) row.push_back(w == "nan" ? NAN : std::stod(w));
+      e.frames.push_back(row);
+    }
+    return e;
+  }
+
+  // The worst difference beyond the tolerance, in units of it: <= 1 passes.
+  static double worst(const std::vector<float>& got, const std::vector<float>& want) {
+    if (got.size() != want.size()) return INFINITY;
+    double w = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      const double tolerance = std::max(1e-3, 1e-6 * std::fabs(want[i]));
+      w = std::max(w, std::fabs(static_cast<double>(got[i]) - want[i]) / tolerance);
+    }
+    return w;
+  }
+
+  static void expect_matches_oracle(const std::string& name) {
+    SCOPED_TRACE(name);
+    const Expected& want = expected_.at(name);
+    ASSERT_TRUE(want.failure.empty()) << "the oracle could not decode it:" << want.failure;
+    DicomImage image;
+    try {
+      image = decode_dicom(files_.at(name));
+    } catch (const std::exception& e) {
+      FAIL() << e.what();
+    }
+    const auto& m = image.meta;
+    EXPECT_EQ(want.shape, (std::vector<int>{m.frames, m.rows, m.columns, image.channels}));
+    EXPECT_LE(worst(image.values, want.values), 1.0);
+  }
+
+  static inline std::string skip_;
+  static inline fs::path dir_;
+  static inline std::map<std::string, std::string> cases_;  // name -> "" or the words its error holds
+  static inline std::map<std::string, fs::path> files_;
+  static inline std::map<std::string, Expected> expected_;
+};
+
+TEST_F(DicomRealWorld, EveryBuiltCaseMatchesTheOracleOrIsRefusedClearly) {
+  ASSERT_GE(cases_.size(), 10u);
+  for (const auto& [name, error] : cases_) {
+    if (error.empty()) {
+      expect_matches_oracle(name);
+      continue;
+    }
+    SCOPED_TRACE(name);
+    EXPECT_FALSE(expected_.at(name).failure.empty()) << "the oracle decoded a case meant to be refused";
+    try {
+      decode_dicom(files_.at(name));
+      ADD_FAILURE() << "no error";
+    } catch (const DecodeError& e) {
+      EXPECT_NE(std::string(e.what()).find(error), std::string::npos) << e.what();
+    }
+  }
+}
+
+// Issue 19, point 1: every row after a fragment boundary came back wrong.
+TEST_F(DicomRealWorld, RleFramesSplitOverFragmentsEqualTheUncompressedImage) {
+  const DicomImage native = decode_dicom(files_.at("rle_ct_native"));
+  for (const char* name : {"rle_ct_3_fragments", "rle_ct_3_fragments_bot"}) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(decode_dicom(files_.at(name)).values, native.values);
+  }
+  EXPECT_EQ(decode_dicom(files_.at("rle_3_frames_2_fragments_bot")).values,
+            decode_dicom(files_.at("rle_3_frames_1_fragment")).values);
+}
+
+// Issue 19, point 3: a Modality LUT Sequence in place of the rescale, on both decode paths.
+TEST_F(DicomRealWorld, ModalityLutSequenceMapsStoredValues) {
+  for (const char* name : {"mlut_signed_12_bit", "mlut_8_bit_entries_clipped", "pydicom-data_mlut_18"}) {
+    SCOPED_TRACE(name);
+    expect_matches_oracle(name);
+    const DicomMetadata header = read_dicom_header(files_.at(name));
+    ASSERT_TRUE(header.modality_lut.has_value());
+    // The 16-bit path hands the kernel the LUT's outputs as unsigned words, with no rescale.
+    const DicomStored stored = decode_dicom_stored(files_.at(name));
+    EXPECT_FALSE(stored.meta.modality_lut.has_value());
+    EXPECT_FALSE(stored.meta.is_signed);
+    EXPECT_EQ(stored.meta.bits_stored, header.modality_lut->bits);
+    const auto& want = expected_.at(name).values;
+    ASSERT_EQ(stored.words.size(), want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) ASSERT_EQ(stored.words[i], want[i]) << "pixel " << i;
+  }
+  const DicomMetadata signed_lut = read_dicom_header(files_.at("mlut_signed_12_bit"));
+  EXPECT_EQ(signed_lut.modality_lut->first_mapped, -2048);
+  EXPECT_EQ(signed_lut.modality_lut->entries.size(), 4096u);
+}
+
+// Issue 19, point 7: parametric maps store floats.
+TEST_F(DicomRealWorld, FloatAndDoubleFloatPixelDataAreReadAsFloat) {
+  for (const char* name : {"float_pixel_data", "double_float_pixel_data", "pydicom-data_parametric_map_float"}) {
+    expect_matches_oracle(name);
+    const DicomMetadata header = read_dicom_header(files_.at(name));
+    EXPECT_TRUE(header.is_float) << name;
+  }
+  EXPECT_EQ(decode_dicom(files_.at("float_pixel_data")).values[1], -3.25f);
+  EXPECT_EQ(decode_dicom(files_.at("double_float_pixel_data")).values[1], -3.25f);
+  try {
+    decode_dicom_stored(files_.at("float_pixel_data"));
+    ADD_FAILURE() << "the 16-bit path took float data";
+  } catch (const DecodeError& e) {
+    EXPECT_NE(std::string(e.what()).find("integer"), std::string::npos) << e.what();
+  }
+}
+
+// Issue 19, point 4: rescale, windows and positions of enhanced files live in functional groups.
+TEST_F(DicomRealWorld, EnhancedMultiFrameTakesEachFramesFunctionalGroups) {
+  for (const char* name : {"enhanced_ct_shared_rescale", "enhanced_mr_per_frame_slope", "pydicom-data_eCT_Supplemental"}) {
+    SCOPED_TRACE(name);
+    expect_matches_oracle(name);
+    const DicomMetadata m = read_dicom_header(files_.at(name));
+    const auto& rows = expected_.at(name).frames;
+    ASSERT_EQ(m.frame_attributes.size(), rows.size());
+    for (std::size_t f = 0; f < rows.size(); ++f) {
+      const FrameAttributes& a = m.frame_attributes[f];
+      const auto& r = rows[f];
+      EXPECT_DOUBLE_EQ(a.rescale_slope, std::isnan(r[0]) ? 1.0 : r[0]) << "frame " << f;
+      EXPECT_DOUBLE_EQ(a.rescale_intercept, std::isnan(r[1]) ? 0.0 : r[1]) << "frame " << f;
+      EXPECT_EQ(a.has_window, !std::isnan(r[2])) << "frame " << f;
+      if (a.has_window) {
+        EXPECT_DOUBLE_EQ(a.window_center, r[2]);
+        EXPECT_DOUBLE_EQ(a.window_width, r[3]);
+      }
+      ASSERT_EQ(a.image_position.has_value(), !std::isnan(r[4])) << "frame " << f;
+      if (a.image_position) EXPECT_EQ(*a.image_position, (std::array<double, 3>{r[4], r[5], r[6]})) << "frame " << f;
+    }
+  }
+  const DicomMetadata ct = read_dicom_header(files_.at("enhanced_ct_shared_rescale"));
+  EXPECT_TRUE(ct.has_rescale);  // frame 0 stands for the image
+  EXPECT_EQ(ct.rescale_intercept, -1024.0);
+  ASSERT_TRUE(ct.pixel_spacing.has_value());
+  EXPECT_EQ(*ct.pixel_spacing, (std::array<double, 2>{0.5, 0.75}));
+  ASSERT_TRUE(ct.image_orientation.has_value());
+  // The real enhanced CT came out 1024 too high before (issue 19).
+  const DicomImage real = decode_dicom(files_.at("pydicom-data_eCT_Supplemental"));
+  EXPECT_LT(*std::min_element(real.values.begin(), real.values.end()), -1000.0f);
+}
+
+}  // namespace
