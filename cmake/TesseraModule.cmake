@@ -1,6 +1,6 @@
 # tessera_module(NAME DEPS ...): builds src/NAME/ into the static library tessera_NAME and, when
 # tests/NAME/ holds *_test.cpp files, the GoogleTest executable test_NAME (ctest label NAME).
-# Files named *_opencv.cpp, *_dcmtk.cpp, *_turbojpeg.cpp, *_openssl.cpp and *_cuda.cpp / *.cu join only when that
+# Files named *_opencv.cpp, *_dcmtk.cpp, *_turbojpeg.cpp, *_openssl.cpp, *_openjpeg.cpp and *_cuda.cpp / *.cu join only when that
 # option is on, so a GPU machine without OpenCV/DCMTK dev packages still builds everything else.
 function(tessera_filter_optional out_var)
   set(files ${ARGN})
@@ -15,6 +15,9 @@ function(tessera_filter_optional out_var)
   endif()
   if(NOT TESSERA_WITH_OPENSSL)
     list(FILTER files EXCLUDE REGEX "_openssl(_test)?\\.cpp$")
+  endif()
+  if(NOT TESSERA_WITH_OPENJPEG)
+    list(FILTER files EXCLUDE REGEX "_openjpeg(_test)?\\.cpp$")
   endif()
   if(NOT TESSERA_WITH_CUDA)
     list(FILTER files EXCLUDE REGEX "(_cuda(_test)?\\.cpp|\\.cu)$")
@@ -52,6 +55,11 @@ function(tessera_module name)
   endif()
   if(TESSERA_WITH_TURBOJPEG AND name STREQUAL "io")
     target_link_libraries(${target} PUBLIC tessera_turbojpeg)
+  endif()
+  if(TESSERA_WITH_OPENJPEG AND name STREQUAL "io")
+    target_link_libraries(${target} PUBLIC tessera_openjpeg)
+    # Private: only io's DICOM decoder asks, and a public definition would rebuild every module.
+    target_compile_definitions(${target} PRIVATE TESSERA_WITH_OPENJPEG=1)
   endif()
   if(TESSERA_WITH_DCMTK AND name MATCHES "^(io|core)$")
     target_link_libraries(${target} PUBLIC DCMTK::dcmdata DCMTK::dcmimgle DCMTK::dcmimage

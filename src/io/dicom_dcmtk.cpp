@@ -10,7 +10,10 @@
 // Patient data: the dataset is a local of each call and dies with it; only DicomMetadata's fields
 // are copied out, code strings only when they look like code strings, the transfer syntax UID
 // only when it is a standard one. Messages never carry the path or other header values.
+#include <sched.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -19,6 +22,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dcmtk/config/osconfig.h"  // must come first among DCMTK headers
@@ -38,6 +42,7 @@
 #include "dcmtk_setup.h"
 #include "dicom_attributes.h"
 #include "dicom_fragments.h"
+#include "dicom_j2k.h"
 #include "dicom_rle.h"
 #include "dicom_values.h"
 #include "tessera/core/error.h"
@@ -106,8 +111,23 @@ bool is_standard_uid(const std::string& uid) {
   return std::all_of(uid.begin(), uid.end(), [](char c) { return c == '.' || std::isdigit(static_cast<unsigned char>(c)); });
 }
 
+// JPEG 2000 (Part 1 and 2, lossless and lossy) and HTJ2K: decoded by OpenJPEG (dicom_j2k.h).
+bool is_jpeg2000(const std::string& uid) {
+  for (const char* id : {"1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.92",
+                         "1.2.840.10008.1.2.4.93", "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202",
+                         "1.2.840.10008.1.2.4.203"})
+    if (uid == id) return true;
+  return false;
+}
+
+#ifdef TESSERA_WITH_OPENJPEG
+constexpr bool kJpeg2000 = true;
+#else
+constexpr bool kJpeg2000 = false;  // this build has no OpenJPEG: JPEG 2000 is refused by name
+#endif
+
 // Transfer syntaxes free DCMTK cannot decode, named the way users know them.
-const char* unsupported_syntax(const std::string& uid) {
+const char* dcmtk_lacks(const std::string& uid) {
   static const std::pair<const char*, const char*> table[] = {
       {"1.2.840.10008.1.2.4.90", "JPEG 2000"},    {"1.2.840.10008.1.2.4.91", "JPEG 2000"},
       {"1.2.840.10008.1.2.4.92", "JPEG 2000"},    {"1.2.840.10008.1.2.4.93", "JPEG 2000"},
@@ -121,6 +141,11 @@ const char* unsupported_syntax(const std::string& uid) {
   };
   for (const auto& [id, name] : table) if (uid == id) return name;
   return nullptr;
+}
+
+// The syntaxes neither DCMTK nor our own decoders read, or nullptr.
+const char* unsupported_syntax(const std::string& uid) {
+  return kJpeg2000 && is_jpeg2000(uid) ? nullptr : dcmtk_lacks(uid);
 }
 
 // The file must exist and be a regular, readable file: a UserError otherwise (nothing in it is
@@ -216,7 +241,7 @@ void load(const fs::path& path, Loaded& loaded, bool full) {
   while (!m.transfer_syntax_uid.empty() && (m.transfer_syntax_uid.back() == '\0' || m.transfer_syntax_uid.back() == ' '))
     m.transfer_syntax_uid.pop_back();
   if (!is_standard_uid(m.transfer_syntax_uid)) fail("unknown transfer syntax (not a standard UID)");
-  if (const char* name = unsupported_syntax(m.transfer_syntax_uid)) {
+  if (const char* name = dcmtk_lacks(m.transfer_syntax_uid)) {
     m.transfer_syntax_name = name;
   } else {
     m.transfer_syntax_name = DcmXfer(m.transfer_syntax_uid.c_str()).getXferName();
@@ -273,6 +298,8 @@ void load(const fs::path& path, Loaded& loaded, bool full) {
   else if (photometric == "RGB") m.photometric = Photometric::rgb;
   else if (photometric == "YBR_FULL") m.photometric = Photometric::ybr_full;
   else if (photometric == "YBR_FULL_422") m.photometric = Photometric::ybr_full_422;
+  else if (photometric == "YBR_ICT" && is_jpeg2000(m.transfer_syntax_uid)) m.photometric = Photometric::ybr_ict;
+  else if (photometric == "YBR_RCT" && is_jpeg2000(m.transfer_syntax_uid)) m.photometric = Photometric::ybr_rct;
   else fail("unsupported photometric interpretation " + standard_photometric(photometric));
   const bool colour = m.photometric != Photometric::monochrome1 && m.photometric != Photometric::monochrome2;
   if (colour != (m.samples_per_pixel == 3))
@@ -361,6 +388,30 @@ Samples finish_colour(Samples& out, std::size_t pixels, std::size_t frames, bool
   return std::move(out);
 }
 
+// JPEG 2000 / HTJ2K frame by frame through OpenJPEG. YBR_ICT/YBR_RCT streams come out as RGB (the
+// decoder undoes the stream's colour transform); YBR_FULL is converted like any other YBR data.
+Samples read_jpeg2000(DcmPixelData& pixel, const DicomMetadata& m, Samples& out) {
+#ifdef TESSERA_WITH_OPENJPEG
+  const auto encoded = detail::encapsulated_frames(pixel, static_cast<std::size_t>(m.frames));
+  detail::J2kTarget target;
+  target.rows = static_cast<std::size_t>(m.rows);
+  target.columns = static_cast<std::size_t>(m.columns);
+  target.samples = m.samples_per_pixel;
+  target.bytes = out.bytes;
+  target.threads = jpeg2000_threads();
+  const std::size_t frame_bytes = target.rows * target.columns * target.samples * target.bytes;
+  for (std::size_t f = 0; f < encoded.size(); ++f) {
+    target.frame = f;
+    detail::decode_j2k_frame(encoded[f].data(), encoded[f].size(), target, out.data.data() + f * frame_bytes);
+  }
+  const std::size_t pixels = target.rows * target.columns;
+  return finish_colour(out, pixels, encoded.size(), /*planar=*/false, m.photometric == Photometric::ybr_full ? Photometric::ybr_full : Photometric::rgb);
+#else
+  (void)pixel, (void)m, (void)out;
+  fail("unsupported transfer syntax JPEG 2000: this build has no OpenJPEG");
+#endif
+}
+
 Samples read_samples(Loaded& loaded) {
   DicomMetadata& m = loaded.meta;
   DcmDataset& ds = *loaded.dataset;
@@ -384,6 +435,13 @@ Samples read_samples(Loaded& loaded) {
   bool planar = m.planar_configuration == 1 && spp == 3;
   Photometric model = m.photometric;
 
+  // Before asking DCMTK whether the data is encapsulated: DCMTK 3.6.7 does not know the HTJ2K
+  // syntaxes, reads such a file as explicit little endian, and keeps its fragments all the same.
+  if (is_jpeg2000(m.transfer_syntax_uid)) {
+    if (m.bits_allocated == 1) fail("1-bit encapsulated pixel data is not supported");
+    out.data.resize(out.size);
+    return read_jpeg2000(*pixel, m, out);
+  }
   if (!xfer.isEncapsulated()) {
     if (pixel->getLength() == 0) fail("no pixel data (empty PixelData element)");
     const std::uint8_t* bytes = nullptr;
@@ -531,6 +589,20 @@ DicomStored decode_dicom_stored(const fs::path& path) {
     stored.meta.modality_lut.reset();
   }
   return stored;
+}
+
+namespace {
+std::atomic<int> jpeg2000_thread_setting{1};
+}
+
+void set_jpeg2000_threads(int threads) { jpeg2000_thread_setting = std::max(threads, 0); }
+
+int jpeg2000_threads() {
+  const int setting = jpeg2000_thread_setting.load();
+  if (setting > 0) return setting;
+  cpu_set_t cpus;  // the cores this process may use (taskset, cpusets), as data::auto_workers counts
+  if (sched_getaffinity(0, sizeof cpus, &cpus) == 0) return std::max(CPU_COUNT(&cpus), 1);
+  return static_cast<int>(std::max(std::thread::hardware_concurrency(), 1u));
 }
 
 bool dicom_available() { return true; }

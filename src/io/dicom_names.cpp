@@ -18,6 +18,9 @@ const char* photometric_name(Photometric photometric) {
     case Photometric::rgb: return "RGB";
     case Photometric::ybr_full: return "YBR_FULL";
     case Photometric::ybr_full_422: return "YBR_FULL_422";
+    case Photometric::ybr_ict: return "YBR_ICT";
+    case Photometric::ybr_rct: return "YBR_RCT";
+    case Photometric::palette_color: return "PALETTE COLOR";
   }
   return "?";
 }

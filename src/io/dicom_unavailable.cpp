@@ -19,6 +19,9 @@ DicomImage decode_dicom(const std::filesystem::path&) { unavailable(); }
 DicomStored decode_dicom_stored(const std::filesystem::path&) { unavailable(); }
 void write_dicom(const std::filesystem::path&, const DicomWriteSpec&) { unavailable(); }
 
+void set_jpeg2000_threads(int) {}
+int jpeg2000_threads() { return 1; }
+
 bool dicom_available() { return false; }
 
 }  // namespace tessera::io

@@ -15,8 +15,8 @@ import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate, get_frame
 from pydicom.sequence import Sequence
-from pydicom.uid import (ExplicitVRBigEndian, ExplicitVRLittleEndian, RLELossless, generate_uid,
-                         SecondaryCaptureImageStorage)
+from pydicom.uid import (ExplicitVRBigEndian, ExplicitVRLittleEndian, JPEG2000, JPEG2000Lossless, RLELossless,
+                         generate_uid, SecondaryCaptureImageStorage)
 
 rng = np.random.default_rng(19)
 out = Path(sys.argv[1])
@@ -90,6 +90,24 @@ rle("rle_3_frames_2_fragments_bot", base(32, 20, frames=3, stored=12), frames, 2
 rle("rle_3_frames_1_fragment", base(32, 20, frames=3, stored=12), frames, 1, bot=False)
 rle("rle_3_frames_2_fragments_no_bot", base(32, 20, frames=3, stored=12), frames, 2, bot=False,
     expect="error no Basic Offset Table")
+
+# 5. JPEG 2000, lossless and lossy (pylibjpeg-openjpeg encodes; HTJ2K comes from a real file).
+def j2k(name, ds, arr, syntax, label=None, **kwargs):
+    """`label`: the Photometric Interpretation PS3.5 A.4.4 asks for when the stream's colour
+    transform is on (pydicom keeps RGB, which many real files say too)."""
+    ds.PixelData = arr.tobytes()
+    ds.compress(syntax, encoding_plugin="pylibjpeg", **kwargs)
+    if label:
+        ds.PhotometricInterpretation = label
+    save(name, ds)
+
+j2k("j2k_ct_signed_lossless", base(64, 48, signed=True), ct, JPEG2000Lossless)
+j2k("j2k_3_frames_lossless", base(64, 64, frames=3, stored=12), image((3, 64, 64), 0, 4095, np.uint16), JPEG2000Lossless)
+rgb64 = image((64, 80, 3), 0, 255, np.uint8)
+j2k("j2k_rgb_lossless_labelled_rgb", base(64, 80, bits=8, spp=3, photometric="RGB"), rgb64, JPEG2000Lossless)
+j2k("j2k_rgb_lossless_rct", base(64, 80, bits=8, spp=3, photometric="RGB"), rgb64, JPEG2000Lossless, label="YBR_RCT")
+j2k("j2k_rgb_lossy_ict", base(64, 80, bits=8, spp=3, photometric="RGB"), rgb64, JPEG2000, label="YBR_ICT", j2k_cr=[20])
+j2k("j2k_mono_lossy", base(64, 48, signed=True), ct, JPEG2000, j2k_cr=[10])
 
 # 3. Modality LUT Sequence instead of Rescale Slope/Intercept.
 def with_modality_lut(ds, entries, first, bits, data, vr_first="US"):

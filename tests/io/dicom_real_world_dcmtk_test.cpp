@@ -28,6 +28,9 @@ namespace {
 
 const fs::path kFixtures = TESSERA_SOURCE_DIR "/tests/fixtures/dicom";
 const std::string kScripts = TESSERA_SOURCE_DIR "/tests/io/";
+const fs::path kPydicomFiles = "/usr/lib/python3/dist-packages/pydicom/data/test_files";
+const char* const kPydicomJpeg2000[] = {"JPEG2000.dcm", "MR_small_jp2klossless.dcm", "693_J2KI.dcm",
+                                        "GDCMJ2K_TextGBR.dcm", "J2K_pixelrep_mismatch.dcm", "SC_rgb_gdcm_KY.dcm"};
 
 std::string quote(const std::string& s) { return "'" + s + "'"; }
 
@@ -70,6 +73,9 @@ class DicomRealWorld : public ::testing::Test {
     }
     for (const auto& entry : fs::directory_iterator(kFixtures))
       if (entry.path().extension() == ".dcm") files_[entry.path().stem().string()] = entry.path();
+    // pydicom's own JPEG 2000 test files, from Debian's python3-pydicom, when it is there.
+    for (const char* name : kPydicomJpeg2000)
+      if (fs::exists(kPydicomFiles / name)) files_[std::string("pydicom-2.3_") + name] = kPydicomFiles / name;
     std::string command = quote(python) + " " + kScripts + "dicom_oracle.py " + quote((dir_ / "oracle").string());
     std::vector<std::string> order;
     for (const auto& [name, path] : files_) {
@@ -244,6 +250,39 @@ TEST_F(DicomRealWorld, EnhancedMultiFrameTakesEachFramesFunctionalGroups) {
   // The real enhanced CT came out 1024 too high before (issue 19).
   const DicomImage real = decode_dicom(files_.at("pydicom-data_eCT_Supplemental"));
   EXPECT_LT(*std::min_element(real.values.begin(), real.values.end()), -1000.0f);
+}
+
+}  // namespace
+
+namespace {
+
+// Issue 19, point 5: JPEG 2000 and HTJ2K, which free DCMTK refuses.
+TEST_F(DicomRealWorld, Jpeg2000AndHtj2kDecode) {
+  for (const char* name : {"j2k_ct_signed_lossless", "j2k_3_frames_lossless", "j2k_rgb_lossless_labelled_rgb",
+                           "j2k_rgb_lossless_rct", "j2k_rgb_lossy_ict", "j2k_mono_lossy",
+                           "pydicom-data_HTJ2KLossless_08_RGB", "dcm_qa_ts_9_j2k"}) {
+    expect_matches_oracle(name);
+  }
+  // Lossless means exactly the uncompressed image: the real MR and its native twin, the built CT.
+  EXPECT_EQ(decode_dicom(files_.at("dcm_qa_ts_9_j2k")).values, decode_dicom(files_.at("dcm_qa_ts_1_native")).values);
+  EXPECT_EQ(decode_dicom(files_.at("j2k_ct_signed_lossless")).values, decode_dicom(files_.at("rle_ct_native")).values);
+  EXPECT_EQ(decode_dicom(files_.at("j2k_rgb_lossless_rct")).values,
+            decode_dicom(files_.at("j2k_rgb_lossless_labelled_rgb")).values);
+  // The same image with 1 and 4 OpenJPEG threads.
+  const auto one = decode_dicom(files_.at("pydicom-data_HTJ2KLossless_08_RGB")).values;
+  set_jpeg2000_threads(4);
+  const auto four = decode_dicom(files_.at("pydicom-data_HTJ2KLossless_08_RGB")).values;
+  set_jpeg2000_threads(1);
+  EXPECT_EQ(one, four);
+}
+
+
+// The JPEG 2000 files of pydicom's test set (JP2 boxes, YBR_RCT, lossy, 13-bit signed).
+TEST_F(DicomRealWorld, PydicomJpeg2000FilesMatchTheOracle) {
+  if (!fs::is_directory(kPydicomFiles)) GTEST_SKIP() << "needs Debian's python3-pydicom test files";
+  for (const char* name : kPydicomJpeg2000) expect_matches_oracle(std::string("pydicom-2.3_") + name);
+  // The lossless MR equals its uncompressed original.
+  EXPECT_EQ(decode_dicom(kPydicomFiles / "MR_small_jp2klossless.dcm").values, decode_dicom(kPydicomFiles / "MR_small.dcm").values);
 }
 
 }  // namespace

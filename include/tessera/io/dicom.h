@@ -3,9 +3,10 @@
 // header). Built when TESSERA_WITH_DCMTK is on; otherwise every function throws UserError saying
 // the build lacks DICOM support.
 //
-// Transfer syntaxes: implicit/explicit VR little endian, explicit VR big endian, deflated, RLE,
-// JPEG baseline/extended (8 and 12 bit)/lossless, JPEG-LS. JPEG 2000 and HTJ2K are not in free
-// DCMTK and give DecodeError("unsupported transfer syntax JPEG 2000 (1.2.840.10008.1.2.4.90)").
+// Transfer syntaxes: implicit/explicit VR little endian, explicit VR big endian, deflated, RLE
+// (our own decoder: a frame may span fragments), JPEG baseline/extended (8 and 12 bit)/lossless,
+// JPEG-LS (DCMTK), JPEG 2000 and HTJ2K (OpenJPEG 2.5, when built with TESSERA_WITH_OPENJPEG;
+// otherwise DecodeError("unsupported transfer syntax JPEG 2000 (1.2.840.10008.1.2.4.90)")).
 //
 // Patient data contract (PS3.15 Annex E): only the attributes in DicomMetadata are read from the
 // header; nothing else (names, IDs, dates, institution, UIDs other than the transfer syntax)
@@ -25,9 +26,11 @@
 
 namespace tessera::io {
 
-enum class Photometric : std::uint8_t { monochrome1, monochrome2, rgb, ybr_full, ybr_full_422 };
+// YBR_ICT and YBR_RCT label JPEG 2000 streams whose colour transform the decoder undoes (RGB
+// out); PALETTE COLOR is expanded to RGB through its LUTs.
+enum class Photometric : std::uint8_t { monochrome1, monochrome2, rgb, ybr_full, ybr_full_422, ybr_ict, ybr_rct, palette_color };
 
-// "MONOCHROME1", "MONOCHROME2", "RGB", "YBR_FULL", "YBR_FULL_422".
+// "MONOCHROME1", "MONOCHROME2", "RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT", "PALETTE COLOR".
 const char* photometric_name(Photometric photometric);
 
 // Modality LUT Sequence (PS3.3 C.11.1): maps stored values to modality values in place of Rescale
@@ -127,6 +130,12 @@ bool looks_like_dicom(const std::filesystem::path& path);
 // What datasets, series folders and inspect take as DICOM: a .dcm/.dicom name, or a name without
 // an image extension (.jpg .png ...) whose content looks_like_dicom.
 bool is_dicom_file(const std::filesystem::path& path);
+
+// Threads OpenJPEG may use inside each JPEG 2000 / HTJ2K frame, process-wide. The default, 1,
+// suits datasets, whose loader already decodes one file per worker; a caller decoding one large
+// file at a time (inspect, a series) gains from more. 0 = every core this process may use.
+void set_jpeg2000_threads(int threads);
+int jpeg2000_threads();  // the resolved count (>= 1)
 
 // True when this build decodes DICOM (TESSERA_WITH_DCMTK).
 bool dicom_available();
