@@ -3,6 +3,7 @@
 #include <string>
 
 #include "dcmtk/dcmdata/dcdeftag.h"
+#include "dcmtk/dcmdata/dcelem.h"
 #include "dcmtk/dcmdata/dcsequen.h"
 
 #include "tessera/core/error.h"

@@ -43,6 +43,7 @@
 #include "dicom_attributes.h"
 #include "dicom_fragments.h"
 #include "dicom_j2k.h"
+#include "dicom_palette.h"
 #include "dicom_rle.h"
 #include "dicom_values.h"
 #include "tessera/core/error.h"
@@ -300,8 +301,10 @@ void load(const fs::path& path, Loaded& loaded, bool full) {
   else if (photometric == "YBR_FULL_422") m.photometric = Photometric::ybr_full_422;
   else if (photometric == "YBR_ICT" && is_jpeg2000(m.transfer_syntax_uid)) m.photometric = Photometric::ybr_ict;
   else if (photometric == "YBR_RCT" && is_jpeg2000(m.transfer_syntax_uid)) m.photometric = Photometric::ybr_rct;
+  else if (photometric == "PALETTE COLOR") m.photometric = Photometric::palette_color;
   else fail("unsupported photometric interpretation " + standard_photometric(photometric));
-  const bool colour = m.photometric != Photometric::monochrome1 && m.photometric != Photometric::monochrome2;
+  const bool colour = m.photometric != Photometric::monochrome1 && m.photometric != Photometric::monochrome2 &&
+                      m.photometric != Photometric::palette_color;  // one sample: an index into the LUTs
   if (colour != (m.samples_per_pixel == 3))
     fail(std::string(photometric_name(m.photometric)) + " with SamplesPerPixel " + std::to_string(m.samples_per_pixel));
 
@@ -559,6 +562,19 @@ DicomImage decode_dicom(const fs::path& path) {
   DicomImage image;
   image.meta = loaded.meta;
   image.channels = loaded.meta.samples_per_pixel;
+  if (image.meta.photometric == Photometric::palette_color) {  // stored values index the LUTs: no rescale
+    const bool big_endian = DcmXfer(loaded.dataset->getOriginalXfer()).getByteOrder() == EBO_BigEndian;
+    const auto luts = detail::read_palette(*loaded.dataset, image.meta.is_signed, big_endian);
+    DicomMetadata as_indices = image.meta;
+    as_indices.has_rescale = false;
+    as_indices.modality_lut.reset();
+    as_indices.frame_attributes.clear();
+    std::vector<float> indices;
+    detail::stored_to_values(samples.begin(), samples.size, samples.bytes, as_indices, indices);
+    image.values = detail::apply_palette(luts, indices);
+    image.channels = 3;
+    return image;
+  }
   detail::stored_to_values(samples.begin(), samples.size, samples.bytes, image.meta, image.values);
   return image;
 }
@@ -568,7 +584,7 @@ DicomStored decode_dicom_stored(const fs::path& path) {
   load(path, loaded, /*full=*/true);
   if (!loaded.has_pixels) fail("no pixel data");
   const DicomMetadata& m = loaded.meta;
-  if (m.samples_per_pixel != 1 || m.bits_allocated > 16 || m.is_float)
+  if (m.samples_per_pixel != 1 || m.bits_allocated > 16 || m.is_float || m.photometric == Photometric::palette_color)
     fail("the 16-bit path takes monochrome integer images of at most 16 bits allocated");
   Samples samples = read_samples(loaded);
   DicomStored stored;

@@ -11,6 +11,33 @@
 
 namespace tessera::io {
 
+namespace {
+
+// The stored-to-modality step: a Modality LUT, per-frame rescales (enhanced files) or one rescale.
+std::string describe_modality_transform(const DicomMetadata& meta) {
+  std::ostringstream out;
+  if (meta.modality_lut) {
+    const ModalityLut& lut = *meta.modality_lut;
+    out << "  modality LUT: " << lut.entries.size() << " entries of " << lut.bits << " bits from stored value "
+        << lut.first_mapped << " (Modality LUT Sequence, in place of a rescale)\n";
+    return out.str();
+  }
+  const auto& frames = meta.frame_attributes;
+  const bool varies = std::any_of(frames.begin(), frames.end(), [&](const FrameAttributes& f) {
+    return f.rescale_slope != frames.front().rescale_slope || f.rescale_intercept != frames.front().rescale_intercept;
+  });
+  if (varies) {
+    out << "  rescale: per frame (functional groups); frame 0: slope " << meta.rescale_slope << ", intercept "
+        << meta.rescale_intercept << "\n";
+  } else {
+    out << "  rescale: slope " << meta.rescale_slope << ", intercept " << meta.rescale_intercept
+        << (meta.has_rescale ? (frames.empty() ? "" : " (functional groups)") : " (absent: defaults)") << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace
+
 // Only the allowlisted attributes exist in DicomMetadata, so nothing here can print patient data.
 std::string describe_dicom_header(const DicomMetadata& meta) {
   std::ostringstream out;
@@ -20,12 +47,13 @@ std::string describe_dicom_header(const DicomMetadata& meta) {
     return out.str();
   }
   out << "DICOM: " << meta.columns << "x" << meta.rows << ", " << meta.frames << " frame(s), "
-      << photometric_name(meta.photometric) << ", " << meta.bits_stored << " of " << meta.bits_allocated << " bits "
-      << (meta.is_signed ? "signed" : "unsigned") << "\n";
+      << photometric_name(meta.photometric)
+      << (meta.photometric == Photometric::palette_color ? " (expanded to RGB through its LUTs)" : "") << ", ";
+  if (meta.is_float) out << meta.bits_allocated << "-bit float\n";
+  else out << meta.bits_stored << " of " << meta.bits_allocated << " bits " << (meta.is_signed ? "signed" : "unsigned") << "\n";
   out << "  modality: " << (meta.modality.empty() ? "(none)" : meta.modality) << "\n";
   out << "  transfer syntax: " << meta.transfer_syntax_name << " (" << meta.transfer_syntax_uid << ")\n";
-  out << "  rescale: slope " << meta.rescale_slope << ", intercept " << meta.rescale_intercept
-      << (meta.has_rescale ? "" : " (absent: defaults)") << "\n";
+  out << describe_modality_transform(meta);
   if (meta.has_window) {
     out << "  window: centre " << meta.window_center << ", width " << meta.window_width << " ("
         << meta.voi_lut_function << ")\n";

@@ -5,7 +5,8 @@
 
 Writes OUT_DIR/<case>.dcm for each case below and OUT_DIR/cases.txt, one line per case:
 "<case> ok" when a decoder must give the oracle's values, "<case> error <words>" when it must
-refuse the file with a message containing <words>. Pixel values come from a fixed seed, so every
+refuse the file with a message containing <words>, "<case> twin <other>" when it must give
+exactly <other>'s values because the oracle is wrong on it (the reason is beside the case). Pixel values come from a fixed seed, so every
 run writes the same files.
 """
 import sys
@@ -19,6 +20,10 @@ from pydicom.uid import (ExplicitVRBigEndian, ExplicitVRLittleEndian, JPEG2000, 
                          generate_uid, SecondaryCaptureImageStorage)
 
 rng = np.random.default_rng(19)
+# Patient data planted in every case (tests/io/dicom_real_world_dcmtk_test.cpp lists the same).
+PHI = {"PatientName": "Doe^Jane^Tessera19", "PatientID": "PHI-ID-0019", "InstitutionName": "Tessera PHI Hospital",
+       "StudyDate": "19990219", "AccessionNumber": "ACC-PHI-19"}
+FRAME_PHI = {"FrameAcquisitionDateTime": "19990219101010", "FrameComments": "Doe^Jane^Tessera19 frame"}
 out = Path(sys.argv[1])
 out.mkdir(parents=True, exist_ok=True)
 lines = []
@@ -33,6 +38,8 @@ def base(rows, columns, frames=1, bits=16, stored=None, signed=False, spp=1, pho
     ds.file_meta.MediaStorageSOPInstanceUID = generate_uid(entropy_srcs=["tessera", str(len(lines))])
     ds.SOPClassUID = SecondaryCaptureImageStorage
     ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
+    for keyword, value in PHI.items():  # must never reach metadata, messages or inspect
+        setattr(ds, keyword, value)
     ds.Modality = "OT"
     ds.Rows, ds.Columns = rows, columns
     if frames > 1:
@@ -109,6 +116,39 @@ j2k("j2k_rgb_lossless_rct", base(64, 80, bits=8, spp=3, photometric="RGB"), rgb6
 j2k("j2k_rgb_lossy_ict", base(64, 80, bits=8, spp=3, photometric="RGB"), rgb64, JPEG2000, label="YBR_ICT", j2k_cr=[20])
 j2k("j2k_mono_lossy", base(64, 48, signed=True), ct, JPEG2000, j2k_cr=[10])
 
+# 6. PALETTE COLOR: 8- and 16-bit entries (8-bit ones packed two to a word), big-endian files,
+# several frames, 16-bit indices with a first mapped value above 0.
+def palette(name, ds, arr, entries, first, bits, syntax=ExplicitVRLittleEndian, expect="ok"):
+    ds.file_meta.TransferSyntaxUID = syntax
+    ramp = np.arange(entries)
+    for c, (tag_descriptor, tag_data) in enumerate(((0x00281101, 0x00281201), (0x00281102, 0x00281202),
+                                                    (0x00281103, 0x00281203))):
+        top = 255 if bits == 8 else 65535
+        lut = ((ramp * (c + 1) * 37 + 11 * c) % (top + 1)).astype(np.uint8 if bits == 8 else np.uint16)
+        ds.add_new(tag_descriptor, "US", [entries % 65536, first, bits])
+        big = syntax == ExplicitVRBigEndian
+        data = lut.tobytes() if bits == 8 else lut.astype(">u2" if big else "<u2").tobytes()
+        if len(data) % 2:
+            data += b"\0"
+        ds.add_new(tag_data, "OW", data)
+    big = syntax == ExplicitVRBigEndian
+    ds.PixelData = arr.astype(arr.dtype.newbyteorder(">" if big else "<")).tobytes()
+    save(name, ds, expect)
+
+indices8 = image((2, 24, 32), 0, 255, np.uint8)
+palette("palette_8_bit_entries", base(24, 32, bits=8, photometric="PALETTE COLOR"), indices8[0], 256, 0, 8)
+palette("palette_16_bit_entries", base(24, 32, bits=8, photometric="PALETTE COLOR"), indices8[0], 256, 0, 16)
+palette("palette_big_endian_8_bit", base(24, 32, bits=8, photometric="PALETTE COLOR", syntax=ExplicitVRBigEndian),
+        indices8[0], 256, 0, 8, syntax=ExplicitVRBigEndian)
+# pydicom 3.0.2's apply_color_lut reads 16-bit OW LUT Data of a big-endian file without swapping
+# it (an entry of 11 comes out as 2816). PS3.5 7.3 orders OW words by the transfer syntax, so the
+# right values are the little-endian twin's, which pydicom reads correctly.
+palette("palette_big_endian_16_bit", base(24, 32, bits=8, photometric="PALETTE COLOR", syntax=ExplicitVRBigEndian),
+        indices8[0], 256, 0, 16, syntax=ExplicitVRBigEndian, expect="twin palette_16_bit_entries")
+palette("palette_2_frames", base(24, 32, frames=2, bits=8, photometric="PALETTE COLOR"), indices8, 256, 0, 8)
+palette("palette_16_bit_indices", base(24, 32, bits=16, photometric="PALETTE COLOR"),
+        image((24, 32), 0, 3000, np.uint16), 2000, 500, 16)  # below 500 and past 2499: clipped
+
 # 3. Modality LUT Sequence instead of Rescale Slope/Intercept.
 def with_modality_lut(ds, entries, first, bits, data, vr_first="US"):
     item = Dataset()
@@ -141,6 +181,7 @@ float_case("double_float_pixel_data", np.float64, 0x7FE00009, "OD")
 
 # 4. Enhanced multi-frame: rescale, windows, spacing and positions in the functional groups.
 def group(**sequences):
+    sequences.setdefault("FrameContentSequence", FRAME_PHI)
     item = Dataset()
     for keyword, attrs in sequences.items():
         inner = Dataset()

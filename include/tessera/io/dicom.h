@@ -56,7 +56,7 @@ struct FrameAttributes {
 struct DicomMetadata {
   int rows = 0, columns = 0;
   int frames = 1;                 // NumberOfFrames, 1 when absent
-  int samples_per_pixel = 1;      // 1 (monochrome) or 3 (colour)
+  int samples_per_pixel = 1;      // 1 (monochrome, PALETTE COLOR) or 3 (colour)
   int bits_allocated = 0;         // 1, 8, 16 or 32; 64 for Double Float Pixel Data
   int bits_stored = 0;
   bool is_signed = false;         // PixelRepresentation 1
@@ -89,6 +89,8 @@ struct DicomMetadata {
 // masked to BitsStored, sign-extended when signed, then mapped by the Modality LUT when there is
 // one, else `float(v) * slope + intercept` in float with each frame's own slope and intercept
 // (frame_attributes) or the header's. Float pixel data is taken as stored.
+// PALETTE COLOR comes out as RGB (channels 3): each stored value through the red, green and blue
+// LUTs, the entries as stored (8 or 16 bits), as pydicom's apply_color_lut.
 // MONOCHROME1 is NOT inverted here: that belongs after windowing (ops::voi_value).
 struct DicomImage {
   DicomMetadata meta;
