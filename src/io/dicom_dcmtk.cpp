@@ -46,6 +46,7 @@
 #include "dicom_palette.h"
 #include "dicom_rle.h"
 #include "dicom_values.h"
+#include "jpeg_markers.h"
 #include "tessera/core/error.h"
 #include "tessera/io/dicom.h"
 #include "tessera/io/file_kind.h"
@@ -391,6 +392,22 @@ Samples finish_colour(Samples& out, std::size_t pixels, std::size_t frames, bool
   return std::move(out);
 }
 
+// DCMTK's JPEG decoder converts YCbCr to RGB when the header says YBR, and never otherwise. A
+// stream's own markers (JFIF, Adobe APP14) say what it holds, and GDCM and pylibjpeg follow them:
+// a JFIF stream in a file labelled RGB is YCbCr. So where the markers and the label disagree, the
+// label of our in-memory dataset is corrected before decoding, and libjpeg converts (or not) as
+// for any other file. Without markers the label stands (PS3.5 8.2.1).
+void follow_jpeg_markers(DcmPixelData& pixel, DcmDataset& ds, Photometric label) {
+  const auto [data, size] = detail::first_fragment(pixel);
+  const detail::JpegColour stream = detail::jpeg_stream_colour(data, size);
+  const bool labelled_ybr = label == Photometric::ybr_full || label == Photometric::ybr_full_422;
+  if (stream == detail::JpegColour::ycbcr && label == Photometric::rgb) {
+    ds.putAndInsertString(DCM_PhotometricInterpretation, "YBR_FULL");
+  } else if (stream == detail::JpegColour::rgb && labelled_ybr) {
+    ds.putAndInsertString(DCM_PhotometricInterpretation, "RGB");
+  }
+}
+
 // JPEG 2000 / HTJ2K frame by frame through OpenJPEG. YBR_ICT/YBR_RCT streams come out as RGB (the
 // decoder undoes the stream's colour transform); YBR_FULL is converted like any other YBR data.
 Samples read_jpeg2000(DcmPixelData& pixel, const DicomMetadata& m, Samples& out) {
@@ -509,6 +526,8 @@ Samples read_samples(Loaded& loaded) {
                                  out.data.data() + f * frame_bytes, f);
       return finish_colour(out, pixels, frames, /*planar=*/false, model);
     }
+    if (spp == 3 && (xfer.getXfer() == EXS_JPEGProcess1 || xfer.getXfer() == EXS_JPEGProcess2_4))
+      follow_jpeg_markers(*pixel, ds, m.photometric);
     Uint32 frame_size = 0;
     if (pixel->getUncompressedFrameSize(&ds, frame_size).bad() || frame_size == 0) fail("unreadable pixel data");
     const std::size_t frame_bytes = pixels * spp * out.bytes;

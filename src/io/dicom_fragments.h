@@ -4,6 +4,7 @@
 // themselves.
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 class DcmPixelData;
@@ -15,5 +16,9 @@ namespace tessera::io::detail {
 // fragment each. Anything else (more fragments than frames and no table) is a DecodeError: the
 // boundaries cannot be known, and guessing gives wrong rows silently.
 std::vector<std::vector<std::uint8_t>> encapsulated_frames(DcmPixelData& pixel, std::size_t frames);
+
+// The first fragment after the offset table, to peek at a codestream's header; {nullptr, 0} when
+// there is none.
+std::pair<const std::uint8_t*, std::size_t> first_fragment(DcmPixelData& pixel);
 
 }  // namespace tessera::io::detail

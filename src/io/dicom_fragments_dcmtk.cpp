@@ -38,15 +38,31 @@ std::vector<std::uint64_t> basic_offsets(DcmPixelItem& table, std::size_t frames
   return offsets;
 }
 
-}  // namespace
-
-std::vector<std::vector<std::uint8_t>> encapsulated_frames(DcmPixelData& pixel, std::size_t frames) {
+DcmPixelSequence* pixel_sequence(DcmPixelData& pixel) {
   E_TransferSyntax syntax = EXS_Unknown;
   const DcmRepresentationParameter* parameter = nullptr;
   pixel.getOriginalRepresentationKey(syntax, parameter);
   DcmPixelSequence* sequence = nullptr;
   if (pixel.getEncapsulatedRepresentation(syntax, parameter, sequence).bad() || sequence == nullptr)
     fail("unreadable encapsulated pixel data");
+  return sequence;
+}
+
+}  // namespace
+
+std::pair<const std::uint8_t*, std::size_t> first_fragment(DcmPixelData& pixel) {
+  DcmPixelSequence* sequence = pixel_sequence(pixel);
+  DcmPixelItem* item = nullptr;
+  Uint8* data = nullptr;
+  if (sequence->card() < 2 || sequence->getItem(item, 1).bad() || item == nullptr || item->getLength() == 0 ||
+      item->getUint8Array(data).bad() || data == nullptr) {
+    return {nullptr, 0};
+  }
+  return {data, item->getLength()};
+}
+
+std::vector<std::vector<std::uint8_t>> encapsulated_frames(DcmPixelData& pixel, std::size_t frames) {
+  DcmPixelSequence* sequence = pixel_sequence(pixel);
   const unsigned long items = sequence->card();
   if (items < 2) fail("no pixel data fragments");
   DcmPixelItem* table = nullptr;

@@ -16,8 +16,10 @@ import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate, get_frame
 from pydicom.sequence import Sequence
-from pydicom.uid import (ExplicitVRBigEndian, ExplicitVRLittleEndian, JPEG2000, JPEG2000Lossless, RLELossless,
-                         generate_uid, SecondaryCaptureImageStorage)
+from pydicom.uid import (ExplicitVRBigEndian, ExplicitVRLittleEndian, JPEG2000, JPEG2000Lossless, JPEGBaseline8Bit,
+                         RLELossless, generate_uid, SecondaryCaptureImageStorage)
+from io import BytesIO
+from PIL import Image
 
 rng = np.random.default_rng(19)
 # Patient data planted in every case (tests/io/dicom_real_world_dcmtk_test.cpp lists the same).
@@ -148,6 +150,22 @@ palette("palette_big_endian_16_bit", base(24, 32, bits=8, photometric="PALETTE C
 palette("palette_2_frames", base(24, 32, frames=2, bits=8, photometric="PALETTE COLOR"), indices8, 256, 0, 8)
 palette("palette_16_bit_indices", base(24, 32, bits=16, photometric="PALETTE COLOR"),
         image((24, 32), 0, 3000, np.uint16), 2000, 500, 16)  # below 500 and past 2499: clipped
+
+# 2. Colour JPEG whose markers and label disagree: a JFIF (YCbCr) stream labelled RGB, and an
+# Adobe APP14 transform-0 (RGB) stream labelled YBR_FULL_422. Pillow writes the streams.
+def jpeg(name, label, **save_options):
+    buffer = BytesIO()
+    Image.fromarray(rgb64).save(buffer, "JPEG", quality=95, subsampling=0, **save_options)
+    ds = base(64, 80, bits=8, spp=3, photometric=label, syntax=JPEGBaseline8Bit)
+    ds.PixelData = encapsulate([buffer.getvalue()])
+    ds["PixelData"].VR = "OB"
+    ds.LossyImageCompression = "01"
+    save(name, ds)
+
+jpeg("jpeg_jfif_labelled_rgb", "RGB")
+jpeg("jpeg_jfif_labelled_ybr", "YBR_FULL")
+jpeg("jpeg_adobe_rgb_labelled_ybr_422", "YBR_FULL_422", keep_rgb=True)
+jpeg("jpeg_adobe_rgb_labelled_rgb", "RGB", keep_rgb=True)
 
 # 3. Modality LUT Sequence instead of Rescale Slope/Intercept.
 def with_modality_lut(ds, entries, first, bits, data, vr_first="US"):

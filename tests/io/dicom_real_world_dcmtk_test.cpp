@@ -339,4 +339,25 @@ TEST_F(DicomRealWorld, NoPatientDataFromTheNewPathsInInspectOrErrors) {
   EXPECT_NE(said("pydicom-data_HTJ2KLossless_08_RGB").find("HTJ2K (1.2.840.10008.1.2.4.201)"), std::string::npos);
 }
 
+
+// Issue 19, point 2: the JPEG stream's markers say its colour space, whatever the label says.
+// The same stream must give the same RGB under either label.
+TEST_F(DicomRealWorld, ColourJpegFollowsItsMarkersNotItsLabel) {
+  for (const char* name : {"jpeg_jfif_labelled_rgb", "jpeg_jfif_labelled_ybr", "jpeg_adobe_rgb_labelled_ybr_422",
+                           "jpeg_adobe_rgb_labelled_rgb"}) {
+    expect_matches_oracle(name);
+  }
+  EXPECT_EQ(decode_dicom(files_.at("jpeg_jfif_labelled_rgb")).values, decode_dicom(files_.at("jpeg_jfif_labelled_ybr")).values);
+  EXPECT_EQ(decode_dicom(files_.at("jpeg_adobe_rgb_labelled_ybr_422")).values,
+            decode_dicom(files_.at("jpeg_adobe_rgb_labelled_rgb")).values);
+  // And both are the lossless RGB original within JPEG's loss (quality 95, no subsampling):
+  // false colour would be off by ~100.
+  const auto jfif = decode_dicom(files_.at("jpeg_jfif_labelled_rgb")).values;
+  const auto original = decode_dicom(files_.at("j2k_rgb_lossless_labelled_rgb")).values;
+  ASSERT_EQ(jfif.size(), original.size());
+  double error = 0;
+  for (std::size_t i = 0; i < jfif.size(); ++i) error += std::fabs(jfif[i] - original[i]);
+  EXPECT_LT(error / jfif.size(), 3.0);
+}
+
 }  // namespace
