@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "tessera/core/error.h"
+#include "tessera/core/logging.h"
 #include "tessera/data/loader.h"
 #include "tessera/data/sample_source.h"
 #include "tessera/ops/dicom_intensity.h"
@@ -31,6 +32,8 @@ class DicomSampleSource final : public SampleSource {
                           " frames) is not a 2-D image; classification datasets take single-frame files");
       }
       sample.intensity = ops::intensity_for(meta, sample.dicom.words.data(), sample.dicom.words.size(), window_);
+      for (const auto& warning : meta.warnings)  // fixed texts; the reference is opaque (no path)
+        log::warn("DICOM ", dicom_sample_reference(dataset_, index), ": ", warning);
       sample.height = meta.rows;
       sample.width = meta.columns;
     } catch (const DecodeError& e) {

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <shared_mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -209,18 +210,39 @@ int required_us(DcmItem& item, const DcmTagKey& key, const char* name) {
 // otherwise large values (the pixel data) stay on disk.
 void load(const fs::path& path, Loaded& loaded, bool full) {
   initialise_dcmtk();
-  OFCondition status = EC_Normal;
-  if (full) {
-    const std::vector<char> bytes = read_whole_file(path);
+  std::vector<char> bytes;
+  if (full) bytes = read_whole_file(path);
+  else check_is_dicom(path);
+  const auto parse = [&] {
+    if (!full) return loaded.file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
     DcmInputBufferStream stream;
     stream.setBuffer(bytes.data(), static_cast<offile_off_t>(bytes.size()));
     stream.setEos();  // the whole file is there: running out of data means truncated
     loaded.file.transferInit();
-    status = loaded.file.read(stream, EXS_Unknown, EGL_noChange, UINT32_MAX);
+    const OFCondition status = loaded.file.read(stream, EXS_Unknown, EGL_noChange, UINT32_MAX);
     loaded.file.transferEnd();
-  } else {
-    check_is_dicom(path);
-    status = loaded.file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
+    return status;
+  };
+  // DCMTK's leniency is a process-wide flag, so parses share this lock and the rare lenient
+  // retry takes it alone: no other file is ever read leniently without its warning.
+  static std::shared_mutex leniency;
+  OFCondition status = EC_Normal;
+  {
+    std::shared_lock<std::shared_mutex> strict(leniency);
+    status = parse();
+  }
+  if (status == EC_ItemDelimitationItemMissing) {
+    // Old ultrasound files end a sequence item with a sequence delimiter. GDCM reads them; DCMTK
+    // can replace the wrong item. Read again that way, and say so.
+    std::unique_lock<std::shared_mutex> lenient(leniency);
+    loaded.file.clear();
+    dcmReplaceWrongDelimitationItem.set(OFTrue);
+    status = parse();
+    dcmReplaceWrongDelimitationItem.set(OFFalse);
+    if (status.good()) {
+      loaded.meta.warnings.push_back(
+          "read leniently: a sequence item ends with a sequence delimiter instead of an item delimiter");
+    }
   }
   if (status.bad()) {
     if (status == EC_StreamNotifyClient || status == EC_ItemEnd || status == EC_InvalidStream ||
@@ -603,8 +625,12 @@ DicomStored decode_dicom_stored(const fs::path& path) {
   load(path, loaded, /*full=*/true);
   if (!loaded.has_pixels) fail("no pixel data");
   const DicomMetadata& m = loaded.meta;
-  if (m.samples_per_pixel != 1 || m.bits_allocated > 16 || m.is_float || m.photometric == Photometric::palette_color)
-    fail("the 16-bit path takes monochrome integer images of at most 16 bits allocated");
+  // The 16-bit path feeds grey datasets: say in the user's terms why this file is not one.
+  if (m.photometric == Photometric::palette_color || m.samples_per_pixel != 1)
+    fail(std::string(photometric_name(m.photometric)) + " is a colour image; DICOM datasets take monochrome images");
+  if (m.is_float) fail("float pixel data (a parametric map); DICOM datasets take monochrome integer images");
+  if (m.bits_allocated > 16)
+    fail("BitsAllocated " + std::to_string(m.bits_allocated) + "; DICOM datasets take at most 16 bits allocated");
   Samples samples = read_samples(loaded);
   DicomStored stored;
   stored.meta = m;

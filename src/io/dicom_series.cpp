@@ -127,9 +127,57 @@ std::vector<fs::path> list_series_files(const fs::path& folder) {
   return files;
 }
 
+namespace {
+
+// The decoded slices (input order) stacked by their positions; warnings name slices by `name`.
+DicomVolume stack_slices(const std::vector<DicomImage>& slices, const std::vector<DicomMetadata>& headers,
+                         const SliceNamer& name);
+
+// One enhanced multi-frame file as a volume: its frames are the slices, each with the position
+// and rescale of its functional groups (decode_dicom applied the rescale per frame already).
+DicomVolume volume_from_frames(DicomImage image) {
+  const DicomMetadata& m = image.meta;
+  if (image.channels != 1) {
+    throw DecodeError("the multi-frame file has " + std::to_string(image.channels) +
+                      " channels; a volume takes monochrome frames");
+  }
+  std::vector<DicomMetadata> headers(static_cast<std::size_t>(m.frames), m);
+  for (std::size_t f = 0; f < headers.size(); ++f) {
+    DicomMetadata& frame = headers[f];
+    frame.frames = 1;
+    frame.frame_attributes.clear();
+    if (f < m.frame_attributes.size()) {
+      const FrameAttributes& a = m.frame_attributes[f];
+      frame.image_position = a.image_position;
+      frame.rescale_slope = a.rescale_slope;
+      frame.rescale_intercept = a.rescale_intercept;
+    }
+  }
+  std::vector<DicomImage> slices(headers.size());
+  const std::size_t plane = static_cast<std::size_t>(m.rows) * static_cast<std::size_t>(m.columns);
+  for (std::size_t f = 0; f < headers.size(); ++f) {
+    slices[f].meta = headers[f];
+    slices[f].channels = 1;
+    slices[f].values.assign(image.values.begin() + static_cast<std::ptrdiff_t>(f * plane),
+                            image.values.begin() + static_cast<std::ptrdiff_t>((f + 1) * plane));
+  }
+  return stack_slices(slices, headers, [](std::size_t f) { return "frame #" + std::to_string(f); });
+}
+
+}  // namespace
+
 DicomVolume load_dicom_volume(const fs::path& folder) {
   const auto files = list_series_files(folder);
   if (files.empty()) throw UserError("no DICOM files (.dcm/.dicom) in series folder " + folder.string());
+  if (files.size() == 1) {  // an enhanced multi-frame file holds a whole volume
+    DicomImage only;
+    try {
+      only = decode_dicom(files.front());
+    } catch (const DecodeError& e) {
+      throw DecodeError("series slice #0: " + std::string(e.what()));
+    }
+    if (only.meta.frames > 1) return volume_from_frames(std::move(only));
+  }
 
   std::vector<DicomImage> slices;
   slices.reserve(files.size());
@@ -153,9 +201,17 @@ DicomVolume load_dicom_volume(const fs::path& folder) {
     }
     headers.push_back(slice.meta);
   }
+  return stack_slices(slices, headers, [](std::size_t i) { return "slice #" + std::to_string(i); });
+}
 
+namespace {
+
+DicomVolume stack_slices(const std::vector<DicomImage>& slices, const std::vector<DicomMetadata>& headers,
+                         const SliceNamer& name) {
   DicomVolume volume;
-  volume.order = order_slices(headers);
+  volume.order = order_slices(headers, name);
+  for (std::size_t i = 0; i < headers.size(); ++i)
+    for (const auto& warning : headers[i].warnings) volume.order.warnings.push_back(name(i) + ": " + warning);
   volume.first = slices.front().meta;
   volume.rows = volume.first.rows;
   volume.columns = volume.first.columns;
@@ -174,5 +230,7 @@ DicomVolume load_dicom_volume(const fs::path& folder) {
   }
   return volume;
 }
+
+}  // namespace
 
 }  // namespace tessera::io

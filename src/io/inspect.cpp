@@ -65,6 +65,7 @@ std::string describe_dicom_header(const DicomMetadata& meta) {
     out << "  position: " << (*meta.image_position)[0] << ", " << (*meta.image_position)[1] << ", "
         << (*meta.image_position)[2] << " mm\n";
   }
+  for (const auto& warning : meta.warnings) out << "  warning: " << warning << "\n";
   out << "  (patient, study and institution attributes are never read)\n";
   return out.str();
 }

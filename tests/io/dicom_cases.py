@@ -180,6 +180,7 @@ signed12 = image((24, 32), -2048, 2047, np.int16)
 lut16 = np.round(2000 * np.sqrt(np.arange(4096) / 4095.0)).astype(np.uint16)  # non-linear: not a rescale
 ds = with_modality_lut(base(24, 32, stored=12, signed=True), 4096, -2048, 16, lut16.tolist(), vr_first="SS")
 native("mlut_signed_12_bit", ds, signed12)
+native("mlut_signed_12_bit_applied", base(24, 32), lut16[signed12.astype(np.int32) + 2048])  # its LUT's outputs
 unsigned10 = image((24, 32), 0, 1023, np.uint16)
 lut8 = np.clip(np.arange(600) // 2, 0, 255).astype(np.uint16)  # 8-bit entries; values < 100 and >= 700 clip
 ds = with_modality_lut(base(24, 32, stored=10), 600, 100, 8, lut8.astype("<u2").tobytes())
@@ -224,5 +225,23 @@ ds.PerFrameFunctionalGroupsSequence = Sequence([group(
     PixelValueTransformationSequence={"RescaleSlope": str(0.25 * (f + 1)), "RescaleIntercept": str(-5 * f)},
     PlanePositionSequence={"ImagePositionPatient": [0, 0, 4.5 * f]}) for f in range(3)])
 native("enhanced_mr_per_frame_slope", ds, image((3, 16, 24), 0, 60000, np.uint16))
+
+# 8. Old ultrasound files end a sequence item with a sequence delimiter (FFFE,E0DD) where an item
+# delimiter (FFFE,E00D) belongs. pydicom 3 refuses such a file ("No tag to read"); GDCM reads it,
+# and so must we (with a warning): the right values are those of the same file written correctly.
+ds = base(8, 12, bits=8)
+ds.Modality = "US"
+region = Dataset()
+region.RegionSpatialFormat = 1
+region.RegionDataType = 1
+ds.SequenceOfUltrasoundRegions = Sequence([region])
+ds["SequenceOfUltrasoundRegions"].is_undefined_length = True
+ds.SequenceOfUltrasoundRegions[0].is_undefined_length_sequence_item = True
+native("delimitation_correct", ds, image((8, 12), 0, 255, np.uint8))
+good = (out / "delimitation_correct.dcm").read_bytes()
+item_delimiter, sequence_delimiter = bytes.fromhex("feff0de000000000"), bytes.fromhex("feffdde000000000")
+assert good.count(item_delimiter) == 1
+(out / "delimitation_wrong_item.dcm").write_bytes(good.replace(item_delimiter, sequence_delimiter))
+lines.append("delimitation_wrong_item twin delimitation_correct")
 
 (out / "cases.txt").write_text("\n".join(lines) + "\n")

@@ -19,6 +19,7 @@
 #include "tessera/core/error.h"
 #include "tessera/core/remove_tree.h"
 #include "tessera/io/dicom.h"
+#include "tessera/io/dicom_series.h"
 #include "tessera/io/inspect.h"
 
 namespace fs = std::filesystem;
@@ -358,6 +359,42 @@ TEST_F(DicomRealWorld, ColourJpegFollowsItsMarkersNotItsLabel) {
   double error = 0;
   for (std::size_t i = 0; i < jfif.size(); ++i) error += std::fabs(jfif[i] - original[i]);
   EXPECT_LT(error / jfif.size(), 3.0);
+}
+
+
+// Issue 19, point 8: a wrong delimitation item is read leniently, with a warning saying so.
+TEST_F(DicomRealWorld, WrongDelimitationItemIsReadLenientlyWithAWarning) {
+  const DicomImage lenient = decode_dicom(files_.at("delimitation_wrong_item"));
+  EXPECT_EQ(lenient.values, decode_dicom(files_.at("delimitation_correct")).values);
+  ASSERT_EQ(lenient.meta.warnings.size(), 1u);
+  EXPECT_NE(lenient.meta.warnings[0].find("read leniently"), std::string::npos);
+  EXPECT_TRUE(decode_dicom(files_.at("delimitation_correct")).meta.warnings.empty());
+  EXPECT_NE(describe_dicom_header(read_dicom_header(files_.at("delimitation_wrong_item"))).find("warning: read leniently"),
+            std::string::npos);
+}
+
+// Issue 19, point 9: one enhanced multi-frame file is a whole volume, ordered by the per-frame
+// plane positions of its functional groups.
+TEST_F(DicomRealWorld, OneMultiFrameFileIsAVolumeInPlaneOrder) {
+  const fs::path folder = dir_ / "enhanced_volume";
+  fs::create_directories(folder);
+  fs::copy_file(files_.at("enhanced_ct_shared_rescale"), folder / "IM0001", fs::copy_options::overwrite_existing);
+  const DicomVolume volume = load_dicom_volume(folder);
+  const DicomImage image = decode_dicom(files_.at("enhanced_ct_shared_rescale"));
+  ASSERT_EQ(volume.depth, 3);
+  EXPECT_TRUE(volume.order.has_geometry);
+  // Frames sit at z = 30, 28, 26 mm along the normal (0, 0, 1): ascending order is frames 2, 1, 0.
+  EXPECT_EQ(volume.order.order, (std::vector<std::size_t>{2, 1, 0}));
+  EXPECT_DOUBLE_EQ(volume.spacing[0], 2.0);
+  EXPECT_DOUBLE_EQ(volume.spacing[1], 0.5);
+  EXPECT_DOUBLE_EQ(volume.spacing[2], 0.75);
+  const std::size_t plane = 16 * 24;
+  for (std::size_t k = 0; k < 3; ++k) {
+    const std::size_t frame = 2 - k;
+    EXPECT_TRUE(std::equal(volume.values.begin() + k * plane, volume.values.begin() + (k + 1) * plane,
+                           image.values.begin() + frame * plane)) << "volume slice " << k;
+  }
+  EXPECT_LT(*std::min_element(volume.values.begin(), volume.values.end()), -900.0f);  // HU: rescaled
 }
 
 }  // namespace

@@ -79,6 +79,9 @@ struct DicomMetadata {
   std::optional<std::array<double, 2>> pixel_spacing;
   std::optional<std::array<double, 3>> image_position;     // ImagePositionPatient
   std::optional<std::array<double, 6>> image_orientation;  // ImageOrientationPatient
+  // Fixed texts (never header values) about what was read leniently, e.g. a wrong delimitation
+  // item in an old ultrasound file; callers show them once, with their own reference to the file.
+  std::vector<std::string> warnings;
   std::string transfer_syntax_uid;   // a public standard UID (1.2.840.10008.1.2...)
   std::string transfer_syntax_name;  // e.g. "JPEG-LS Lossless"
 };

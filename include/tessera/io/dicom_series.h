@@ -50,7 +50,8 @@ struct DicomVolume {
 // The DICOM files directly inside `folder` (io::is_dicom_file, not recursive) stacked into a volume.
 // Duplicate slices are left out (the first one in input order is kept). Every slice must be a
 // single-frame monochrome image of the same rows x columns: otherwise a DecodeError naming the
-// slice index and the mismatch. A folder without DICOM files is a UserError naming the folder (the
+// slice index and the mismatch. A folder holding one multi-frame file (enhanced CT/MR) is that
+// file's volume: its frames are the slices, ordered by their per-frame plane positions. A folder without DICOM files is a UserError naming the folder (the
 // caller chose to show that path). Errors from decoding a slice say which slice (by index).
 DicomVolume load_dicom_volume(const std::filesystem::path& folder);
 
