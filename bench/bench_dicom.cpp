@@ -1,8 +1,9 @@
 // (g) DICOM decode to float modality values (mask, sign-extend, rescale), files/s. The peer is
 // bench/dicom_pydicom.py (pydicom dcmread + apply_modality_lut), run on the same files.
 //
-//   bench_dicom FILE [--copies 400] [--threads 1] [--rounds 3]
+//   bench_dicom FILE [--copies 400] [--threads 1] [--rounds 3] [--j2k-threads 1]
 //
+// --j2k-threads: OpenJPEG's own threads inside each JPEG 2000 frame (io::set_jpeg2000_threads).
 // Decodes FILE `copies` times per round with `threads` threads (each thread its own files, as
 // the loader's workers do) and reports the best round: noise on a shared machine only slows a
 // run down. The file is read from the page cache after the first round.
@@ -21,8 +22,9 @@ int main(int argc, char** argv) {
   const long copies = args.get_int("copies", 400);
   const int threads = static_cast<int>(args.get_int("threads", 1));
   const long rounds = args.get_int("rounds", 3);
+  tessera::io::set_jpeg2000_threads(static_cast<int>(args.get_int("j2k-threads", 1)));
   if (file.empty() || copies < 1 || threads < 1 || rounds < 1) {
-    std::fprintf(stderr, "usage: bench_dicom FILE [--copies N] [--threads T] [--rounds R]\n");
+    std::fprintf(stderr, "usage: bench_dicom FILE [--copies N] [--threads T] [--rounds R] [--j2k-threads J]\n");
     return 2;
   }
   try {

@@ -51,7 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const DicomImage image = decode_dicom(path);
     check_metadata(image.meta);
-    FUZZ_CHECK(image.channels == image.meta.samples_per_pixel, "channels differ from SamplesPerPixel");
+    const int channels = image.meta.photometric == Photometric::palette_color ? 3 : image.meta.samples_per_pixel;
+    FUZZ_CHECK(image.channels == channels, "channels differ from SamplesPerPixel (3 for PALETTE COLOR)");
     FUZZ_CHECK(image.values.size() == expected_values(image.meta, image.channels),
                "decode_dicom returned " + std::to_string(image.values.size()) + " values for " +
                    std::to_string(image.meta.frames) + "x" + std::to_string(image.meta.rows) + "x" +
@@ -61,8 +62,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const DicomStored stored = decode_dicom_stored(path);
     check_metadata(stored.meta);
-    FUZZ_CHECK(stored.meta.samples_per_pixel == 1 && stored.meta.bits_allocated <= 16,
-               "the 16-bit path accepted a colour or 32-bit image");
+    FUZZ_CHECK(stored.meta.samples_per_pixel == 1 && stored.meta.bits_allocated <= 16 && !stored.meta.is_float &&
+                   stored.meta.photometric != Photometric::palette_color && !stored.meta.modality_lut,
+               "the 16-bit path accepted a colour, float or 32-bit image, or kept a Modality LUT");
     FUZZ_CHECK(stored.words.size() == expected_values(stored.meta, 1), "decode_dicom_stored returned the wrong word count");
   } catch (const tessera::UserError&) {
   }

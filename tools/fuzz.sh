@@ -24,8 +24,9 @@ What it does, idempotently:
      (libraries: -fsanitize=fuzzer-no-link,address,undefined; targets: -fsanitize=fuzzer,...);
   2. builds only the fuzz targets and the libraries they link (ninja fuzz_all);
   3. rebuilds the seed corpora in DIR/fuzz-seeds/<target>: configs/*.yaml and
-     tests/fixtures/bad_configs; pydicom's and nibabel's DICOM test files and a few
-     data/dicom-digits files; OpenCV's sample photos and data/digits images; tokenizer.json,
+     tests/fixtures/bad_configs; pydicom's and nibabel's DICOM test files, tests/fixtures/dicom,
+     the cases tests/io/dicom_cases.py builds and a few data/dicom-digits files (dicom_codecs:
+     their frames, fuzz/make_codec_seeds.py); OpenCV's sample photos and data/digits images; tokenizer.json,
      checkpoint.pt and weights.safetensors written by Tessera itself (DIR/fuzz/fuzz_seeds) plus
      any under tests/fixtures and models/;
   4. runs each target for FUZZ_SECONDS with -timeout=10 -rss_limit_mb=2048 (dicom with
@@ -43,7 +44,7 @@ Options and environment (options win):
   --seconds N        FUZZ_SECONDS     seconds per target (default 60)
   --targets "a b"    FUZZ_TARGETS     targets to run (default: every one this build has:
                                       config tokenizer_load tokenizer_text safetensors checkpoint
-                                      image dicom)
+                                      image dicom dicom_codecs)
   --parallel N       FUZZ_PARALLEL    targets run at once (default 1)
                      FUZZ_JOBS        ninja -j (default 2)
   --build-only                        stop after building and making the seeds
@@ -96,7 +97,7 @@ done
 # --- 3. seed corpora (rebuilt every time; the persistent corpus is separate) ---------------------
 SEEDS="$BUILD_DIR/fuzz-seeds"
 rm -rf "$SEEDS"
-mkdir -p "$SEEDS"/{config,tokenizer_load,tokenizer_text,safetensors,checkpoint,image,dicom}
+mkdir -p "$SEEDS"/{config,tokenizer_load,tokenizer_text,safetensors,checkpoint,image,dicom,dicom_codecs}
 
 # copy_seeds TARGET MAX_BYTES FILE...: regular files up to MAX_BYTES, named FOLDER_FILE.
 copy_seeds() {
@@ -126,6 +127,17 @@ NIBABEL=/usr/lib/python3/dist-packages/nibabel/nicom/tests/data
 copy_seeds dicom 1048576 "$PYDICOM"/*.dcm "$NIBABEL"/*.dcm
 mapfile -t digits_dcm < <(find data/dicom-digits -name '*.dcm' 2>/dev/null | sort | head -n 8)
 copy_seeds dicom 1048576 "${digits_dcm[@]}"
+# The real files of issue 19 and the cases built for it (palette, LUTs, functional groups, JPEG
+# 2000, RLE over fragments); their frames, raw, seed dicom_codecs. Both need the venv's pydicom 3.
+copy_seeds dicom 1048576 tests/fixtures/dicom/*.dcm
+VENV_PYTHON=${TESSERA_PYTHON:-/opt/tessera/venv/bin/python}
+if [[ -x $VENV_PYTHON ]] && "$VENV_PYTHON" tests/io/dicom_cases.py "$BUILD_DIR/fuzz-dicom-cases" >/dev/null 2>&1; then
+  copy_seeds dicom 1048576 "$BUILD_DIR"/fuzz-dicom-cases/*.dcm
+  "$VENV_PYTHON" fuzz/make_codec_seeds.py "$SEEDS/dicom_codecs" "$BUILD_DIR"/fuzz-dicom-cases/*.dcm \
+    tests/fixtures/dicom/*.dcm "$PYDICOM"/*.dcm >/dev/null
+else
+  echo "tools/fuzz.sh: no pydicom 3 in $VENV_PYTHON: DICOM seeds without the issue-19 cases" >&2
+fi
 
 # OpenCV's sample photos (the cached copy tools/setup.sh and bench/make_jpeg_folder.py use, or
 # the opencv-doc package's), the small ones only; and a few digits images of each kind.
