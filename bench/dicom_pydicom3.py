@@ -15,7 +15,9 @@ from pydicom.pixels import apply_color_lut, apply_modality_lut
 
 
 def decode(path: str) -> np.ndarray:
-    ds = pydicom.dcmread(path)
+    ds = pydicom.dcmread(path, force=True)  # force: files without a File Meta header, as DCMTK reads them
+    if "TransferSyntaxUID" not in ds.file_meta:
+        ds.file_meta.TransferSyntaxUID = pydicom.uid.ImplicitVRLittleEndian
     arr = ds.pixel_array
     if ds.PhotometricInterpretation == "PALETTE COLOR":
         return apply_color_lut(arr, ds).astype(np.float32)

@@ -25,7 +25,9 @@ class DicomSampleSource final : public SampleSource {
     DecodedSample sample;
     // io::decode_dicom_stored's messages carry neither the path nor header values (dicom.h).
     try {
-      sample.dicom = io::decode_dicom_stored(dataset_.samples[index].path);
+      const Sample& source = dataset_.samples[index];
+      sample.dicom = io::decode_dicom_stored(source.path);
+      if (source.frame >= 0) sample.dicom = io::select_frame(sample.dicom, source.frame);  // its own rescale
       const auto& meta = sample.dicom.meta;
       if (meta.frames != 1) {
         throw DecodeError("multi-frame DICOM (" + std::to_string(meta.frames) +

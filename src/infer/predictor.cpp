@@ -126,13 +126,17 @@ InferSummary predict(const InferRequest& request) {
 
   // Infer drives the loader itself: it needs each row's dataset index and path, which the
   // training-oriented Task::next_batch does not carry.
-  data::BatchLoader loader(unlabelled(request.inputs), task->loader_options(tasks::Split::test));
+  data::ClassificationDataset inputs = unlabelled(request.inputs);
+  // An enhanced multi-frame file is a series of its own: inferred frame by frame.
+  if (settings.series == "auto" && data::is_dicom_dataset(inputs)) expand_multi_frame(inputs);
+  data::BatchLoader loader(std::move(inputs), task->loader_options(tasks::Split::test));
   const auto& samples = loader.dataset().samples;
   const bool dicom = data::is_dicom_dataset(loader.dataset());
   const bool opaque = dicom && !request.show_paths;
   // What names a file in the CSV and the log (see predictor.h for DICOM).
   const std::function<std::string(std::size_t)> name_of = [&](std::size_t index) {
-    return opaque ? data::dicom_sample_reference(loader.dataset(), index) : samples[index].path.string();
+    const std::string frame = samples[index].frame >= 0 ? " frame " + std::to_string(samples[index].frame) : "";
+    return (opaque ? data::dicom_sample_reference(loader.dataset(), index) : samples[index].path.string()) + frame;
   };
   const auto& classes = task->classes();
   const int k = std::clamp<int>(request.top_k, 1, static_cast<int>(classes.size()));

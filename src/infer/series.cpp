@@ -18,13 +18,51 @@ SeriesAggregate parse_series_aggregate(const std::string& name) {
   throw std::invalid_argument("series aggregate must be mean or max, got '" + name + "'");
 }
 
+void expand_multi_frame(data::ClassificationDataset& dataset) {
+  std::vector<data::Sample> expanded;
+  expanded.reserve(dataset.samples.size());
+  for (auto& sample : dataset.samples) {
+    int frames = 1;
+    if (sample.frame < 0) {
+      try {
+        frames = io::read_dicom_header(sample.path).frames;
+      } catch (const UserError&) {
+        frames = 1;  // decoding it will fail, and the loader says why
+      }
+    }
+    if (frames <= 1) {
+      expanded.push_back(std::move(sample));
+      continue;
+    }
+    for (int f = 0; f < frames; ++f) expanded.push_back({sample.path, sample.label, f});
+  }
+  dataset.samples = std::move(expanded);
+}
+
+namespace {
+
+// The header of sample i as a slice: a frame's own plane position for frames of a multi-frame file.
+io::DicomMetadata slice_header(const data::Sample& sample) {
+  io::DicomMetadata meta = io::read_dicom_header(sample.path);
+  if (sample.frame >= 0) {
+    if (static_cast<std::size_t>(sample.frame) < meta.frame_attributes.size())
+      meta.image_position = meta.frame_attributes[static_cast<std::size_t>(sample.frame)].image_position;
+    meta.frames = 1;
+    meta.frame_attributes.clear();
+  }
+  return meta;
+}
+
+}  // namespace
+
 std::vector<Series> find_series(const data::ClassificationDataset& dataset,
                                 const std::function<std::string(std::size_t)>& name) {
-  // Folder -> its samples, folders in the order of their first sample.
+  // Folder (or multi-frame file) -> its samples, in the order of their first sample.
   std::vector<fs::path> folders;
   std::map<fs::path, std::vector<std::size_t>> members;
   for (std::size_t i = 0; i < dataset.samples.size(); ++i) {
-    const fs::path folder = dataset.samples[i].path.parent_path();
+    const data::Sample& sample = dataset.samples[i];
+    const fs::path folder = sample.frame >= 0 ? sample.path : sample.path.parent_path();
     auto& list = members[folder];
     if (list.empty()) folders.push_back(folder);
     list.push_back(i);
@@ -40,7 +78,7 @@ std::vector<Series> find_series(const data::ClassificationDataset& dataset,
     std::vector<std::size_t> readable;
     for (std::size_t index : samples) {
       try {
-        headers.push_back(io::read_dicom_header(dataset.samples[index].path));
+        headers.push_back(slice_header(dataset.samples[index]));
         readable.push_back(index);
       } catch (const UserError&) {
         series.unreadable.push_back(index);  // the loader reports why when it fails to decode it

@@ -13,22 +13,6 @@ namespace {
 
 [[noreturn]] void fail(const std::string& what) { throw DecodeError("cannot decode DICOM: " + what); }
 
-// LUTDescriptor value `index`: US or SS as the file says (the second value is signed for signed
-// pixels, C.11.1.1.1, whatever the VR: a US 63488 there means -2048).
-long descriptor_value(DcmItem& item, unsigned long index, bool signed_pixels) {
-  DcmElement* element = nullptr;
-  if (item.findAndGetElement(DCM_LUTDescriptor, element).bad() || element == nullptr || element->getVM() < 3)
-    fail("Modality LUT Sequence without a 3-value LUTDescriptor");
-  if (element->ident() == EVR_SS) {
-    Sint16 v = 0;
-    if (element->getSint16(v, index).bad()) fail("unreadable LUTDescriptor");
-    return index == 1 ? v : static_cast<Uint16>(v);
-  }
-  Uint16 v = 0;
-  if (element->getUint16(v, index).bad()) fail("unreadable LUTDescriptor");
-  return index == 1 && signed_pixels ? static_cast<Sint16>(v) : static_cast<long>(v);
-}
-
 // The functional group macro `sequence` for frame f: the frame's own item, else the shared one.
 class FunctionalGroups {
  public:
@@ -57,27 +41,62 @@ class FunctionalGroups {
 
 }  // namespace
 
-void read_modality_lut(DcmItem& dataset, DicomMetadata& meta) {
+bool read_window(DcmItem& item, double& centre, double& width) {
+  Float64 c = 0, w = 0;
+  if (item.findAndGetFloat64(DCM_WindowCenter, c).bad() || item.findAndGetFloat64(DCM_WindowWidth, w).bad() ||
+      !std::isfinite(c) || !std::isfinite(w)) {
+    return false;
+  }
+  centre = c;
+  width = w;
+  return true;
+}
+
+long lut_descriptor_value(DcmElement& descriptor, unsigned long index, bool signed_pixels, const std::string& what) {
+  if (descriptor.ident() == EVR_SS) {
+    Sint16 v = 0;
+    if (descriptor.getSint16(v, index).bad()) fail("unreadable " + what + " descriptor");
+    return index == 1 ? v : static_cast<Uint16>(v);
+  }
+  Uint16 v = 0;
+  if (descriptor.getUint16(v, index).bad()) fail("unreadable " + what + " descriptor");
+  return index == 1 && signed_pixels ? static_cast<Sint16>(v) : static_cast<long>(v);
+}
+
+std::vector<std::uint16_t> lut_entries(const Uint16* words, unsigned long count, std::size_t entries, int bits,
+                                       bool big_endian, const std::string& what) {
+  std::vector<std::uint16_t> out(entries);
+  if (count >= entries) {
+    out.assign(words, words + entries);
+  } else if (bits <= 8 && count * 2 >= entries) {
+    for (std::size_t i = 0; i < entries; ++i) {
+      const bool high = (i % 2 == 1) != big_endian;  // the first byte in the file is entry 0
+      out[i] = high ? words[i / 2] >> 8 : words[i / 2] & 0xFF;
+    }
+  } else {
+    fail(what + " with " + std::to_string(count) + " words for " + std::to_string(entries) + " entries");
+  }
+  return out;
+}
+
+void read_modality_lut(DcmItem& dataset, DicomMetadata& meta, bool big_endian) {
   DcmItem* item = nullptr;
   if (dataset.findAndGetSequenceItem(DCM_ModalityLUTSequence, item, 0).bad() || item == nullptr) return;
+  DcmElement* descriptor = nullptr;
+  if (item->findAndGetElement(DCM_LUTDescriptor, descriptor).bad() || descriptor == nullptr || descriptor->getVM() < 3)
+    fail("Modality LUT Sequence without a 3-value LUTDescriptor");
+  const std::string what = "Modality LUT";
   ModalityLut lut;
-  const long entries = descriptor_value(*item, 0, false);
+  const long entries = lut_descriptor_value(*descriptor, 0, false, what);
   const std::size_t count = entries == 0 ? 65536 : static_cast<std::size_t>(entries);  // 0 means 2^16
-  lut.first_mapped = static_cast<int>(descriptor_value(*item, 1, meta.is_signed));
-  lut.bits = static_cast<int>(descriptor_value(*item, 2, false));
+  lut.first_mapped = static_cast<int>(lut_descriptor_value(*descriptor, 1, meta.is_signed, what));
+  lut.bits = static_cast<int>(lut_descriptor_value(*descriptor, 2, false, what));
   if (lut.bits < 1 || lut.bits > 16) fail("Modality LUT with " + std::to_string(lut.bits) + "-bit entries");
   const Uint16* data = nullptr;
   unsigned long words = 0;
   if (item->findAndGetUint16Array(DCM_LUTData, data, &words).bad() || data == nullptr)
     fail("Modality LUT Sequence without LUTData");
-  lut.entries.resize(count);
-  if (words >= count) {
-    lut.entries.assign(data, data + count);
-  } else if (lut.bits <= 8 && words * 2 >= count) {  // 8-bit entries packed two to a word, first in the low byte
-    for (std::size_t i = 0; i < count; ++i) lut.entries[i] = (data[i / 2] >> (8 * (i % 2))) & 0xFF;
-  } else {
-    fail("Modality LUT with " + std::to_string(words) + " values for " + std::to_string(count) + " entries");
-  }
+  lut.entries = lut_entries(data, words, count, lut.bits, big_endian, what);
   const auto mask = static_cast<std::uint16_t>((1u << lut.bits) - 1);
   for (auto& entry : lut.entries) entry &= mask;
   meta.modality_lut = std::move(lut);
@@ -109,13 +128,7 @@ void read_functional_groups(DcmItem& dataset, DicomMetadata& meta) {
         fail("non-finite rescale in the functional groups of frame " + std::to_string(f));
     }
     if (DcmItem* voi = groups.macro(f, DCM_FrameVOILUTSequence)) {
-      Float64 centre = 0, width = 0;
-      if (voi->findAndGetFloat64(DCM_WindowCenter, centre).good() && voi->findAndGetFloat64(DCM_WindowWidth, width).good() &&
-          std::isfinite(centre) && std::isfinite(width)) {
-        frame.has_window = true;
-        frame.window_center = centre;
-        frame.window_width = width;
-      }
+      if (read_window(*voi, frame.window_center, frame.window_width)) frame.has_window = true;
       OFString function;
       if (f == 0 && voi->findAndGetOFString(DCM_VOILUTFunction, function).good()) {
         std::string text(function.c_str());

@@ -336,13 +336,7 @@ void load(const fs::path& path, Loaded& loaded, bool full) {
   if (ds->findAndGetFloat64(DCM_RescaleSlope, f).good()) { m.rescale_slope = f; m.has_rescale = true; }
   if (ds->findAndGetFloat64(DCM_RescaleIntercept, f).good()) { m.rescale_intercept = f; m.has_rescale = true; }
   if (!std::isfinite(m.rescale_slope) || !std::isfinite(m.rescale_intercept)) fail("non-finite RescaleSlope or RescaleIntercept");
-  Float64 centre = 0, width = 0;
-  if (ds->findAndGetFloat64(DCM_WindowCenter, centre).good() && ds->findAndGetFloat64(DCM_WindowWidth, width).good() &&
-      std::isfinite(centre) && std::isfinite(width)) {
-    m.has_window = true;
-    m.window_center = centre;
-    m.window_width = width;
-  }
+  if (detail::read_window(*ds, m.window_center, m.window_width)) m.has_window = true;
   if (const std::string function = code_string(*ds, DCM_VOILUTFunction);
       function == "LINEAR_EXACT" || function == "SIGMOID") {
     m.voi_lut_function = function;
@@ -351,7 +345,7 @@ void load(const fs::path& path, Loaded& loaded, bool full) {
   if (!m.pixel_spacing) m.pixel_spacing = doubles<2>(*ds, DCM_ImagerPixelSpacing);
   m.image_position = doubles<3>(*ds, DCM_ImagePositionPatient);
   m.image_orientation = doubles<6>(*ds, DCM_ImageOrientationPatient);
-  if (!m.is_float) detail::read_modality_lut(*ds, m);
+  if (!m.is_float) detail::read_modality_lut(*ds, m, DcmXfer(ds->getOriginalXfer()).getByteOrder() == EBO_BigEndian);
   detail::read_functional_groups(*ds, m);
 }
 
@@ -414,6 +408,14 @@ Samples finish_colour(Samples& out, std::size_t pixels, std::size_t frames, bool
   return std::move(out);
 }
 
+// The Extended Offset Table (7FE0,0001, OV), or empty: the frame boundaries of large files.
+std::vector<std::uint64_t> extended_offsets(DcmDataset& ds) {
+  const Uint64* values = nullptr;
+  unsigned long count = 0;
+  if (ds.findAndGetUint64Array(DCM_ExtendedOffsetTable, values, &count).bad() || values == nullptr) return {};
+  return {values, values + count};
+}
+
 // DCMTK's JPEG decoder converts YCbCr to RGB when the header says YBR, and never otherwise. A
 // stream's own markers (JFIF, Adobe APP14) say what it holds, and GDCM and pylibjpeg follow them:
 // a JFIF stream in a file labelled RGB is YCbCr. So where the markers and the label disagree, the
@@ -432,9 +434,9 @@ void follow_jpeg_markers(DcmPixelData& pixel, DcmDataset& ds, Photometric label)
 
 // JPEG 2000 / HTJ2K frame by frame through OpenJPEG. YBR_ICT/YBR_RCT streams come out as RGB (the
 // decoder undoes the stream's colour transform); YBR_FULL is converted like any other YBR data.
-Samples read_jpeg2000(DcmPixelData& pixel, const DicomMetadata& m, Samples& out) {
+Samples read_jpeg2000(DcmPixelData& pixel, DcmDataset& ds, const DicomMetadata& m, Samples& out) {
 #ifdef TESSERA_WITH_OPENJPEG
-  const auto encoded = detail::encapsulated_frames(pixel, static_cast<std::size_t>(m.frames));
+  const auto encoded = detail::encapsulated_frames(pixel, static_cast<std::size_t>(m.frames), extended_offsets(ds));
   detail::J2kTarget target;
   target.rows = static_cast<std::size_t>(m.rows);
   target.columns = static_cast<std::size_t>(m.columns);
@@ -449,7 +451,7 @@ Samples read_jpeg2000(DcmPixelData& pixel, const DicomMetadata& m, Samples& out)
   const std::size_t pixels = target.rows * target.columns;
   return finish_colour(out, pixels, encoded.size(), /*planar=*/false, m.photometric == Photometric::ybr_full ? Photometric::ybr_full : Photometric::rgb);
 #else
-  (void)pixel, (void)m, (void)out;
+  (void)pixel, (void)ds, (void)m, (void)out;
   fail("unsupported transfer syntax JPEG 2000: this build has no OpenJPEG");
 #endif
 }
@@ -482,7 +484,7 @@ Samples read_samples(Loaded& loaded) {
   if (is_jpeg2000(m.transfer_syntax_uid)) {
     if (m.bits_allocated == 1) fail("1-bit encapsulated pixel data is not supported");
     out.data.resize(out.size);
-    return read_jpeg2000(*pixel, m, out);
+    return read_jpeg2000(*pixel, ds, m, out);
   }
   if (!xfer.isEncapsulated()) {
     if (pixel->getLength() == 0) fail("no pixel data (empty PixelData element)");
@@ -541,7 +543,7 @@ Samples read_samples(Loaded& loaded) {
     if (m.bits_allocated == 1) fail("1-bit encapsulated pixel data is not supported");
     out.data.resize(out.size);
     if (xfer.getXfer() == EXS_RLELossless) {  // our own decoder: frames may span fragments (dicom_rle.h)
-      const auto encoded = detail::encapsulated_frames(*pixel, frames);
+      const auto encoded = detail::encapsulated_frames(*pixel, frames, extended_offsets(ds));
       const std::size_t frame_bytes = pixels * spp * out.bytes;
       for (std::size_t f = 0; f < frames; ++f)
         detail::decode_rle_frame(encoded[f].data(), encoded[f].size(), pixels, spp, out.bytes,

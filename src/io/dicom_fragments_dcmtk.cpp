@@ -61,7 +61,8 @@ std::pair<const std::uint8_t*, std::size_t> first_fragment(DcmPixelData& pixel) 
   return {data, item->getLength()};
 }
 
-std::vector<std::vector<std::uint8_t>> encapsulated_frames(DcmPixelData& pixel, std::size_t frames) {
+std::vector<std::vector<std::uint8_t>> encapsulated_frames(DcmPixelData& pixel, std::size_t frames,
+                                                           const std::vector<std::uint64_t>& extended_offsets) {
   DcmPixelSequence* sequence = pixel_sequence(pixel);
   const unsigned long items = sequence->card();
   if (items < 2) fail("no pixel data fragments");
@@ -86,13 +87,14 @@ std::vector<std::vector<std::uint8_t>> encapsulated_frames(DcmPixelData& pixel, 
 
   // first[f]: index of frame f's first fragment; first[frames] = the end.
   std::vector<std::size_t> first(frames + 1, fragments.size());
-  const std::vector<std::uint64_t> offsets = basic_offsets(*table, frames);
+  std::vector<std::uint64_t> offsets = basic_offsets(*table, frames);
+  if (offsets.empty() && extended_offsets.size() == frames) offsets = extended_offsets;
   if (!offsets.empty()) {
     std::size_t k = 0;
     for (std::size_t f = 0; f < frames; ++f) {
       while (k < fragments.size() && fragments[k].position < offsets[f]) ++k;
       if (k == fragments.size() || fragments[k].position != offsets[f] || (f > 0 && k <= first[f - 1]))
-        fail("the Basic Offset Table's entry for frame " + std::to_string(f) + " is not the start of a fragment");
+        fail("the offset table's entry for frame " + std::to_string(f) + " is not the start of a fragment");
       first[f] = k;
     }
   } else if (frames == 1) {
@@ -101,7 +103,7 @@ std::vector<std::vector<std::uint8_t>> encapsulated_frames(DcmPixelData& pixel, 
     for (std::size_t f = 0; f < frames; ++f) first[f] = f;
   } else {
     fail(std::to_string(fragments.size()) + " fragments for " + std::to_string(frames) +
-         " frames and no Basic Offset Table: which fragments form which frame is unknown");
+         " frames and no Basic Offset Table: which fragments form which frame is unknown");  // nor an extended one
   }
 
   std::vector<std::vector<std::uint8_t>> joined(frames);

@@ -114,11 +114,10 @@ void decode_j2k_frame(const std::uint8_t* data, std::size_t size, const J2kTarge
     fail(std::to_string(image->numcomps) + " components where the header says " + std::to_string(target.samples) +
          " samples per pixel");
   }
-  if (!opj_decode(codec.get(), stream.get(), image.get()) || !opj_end_decompress(codec.get(), stream.get()))
-    fail(why("corrupt or truncated codestream"));
+  // The header's sizes are checked before decoding: a codestream claiming a huge image must not
+  // make OpenJPEG allocate it.
   for (int c = 0; c < target.samples; ++c) {
     const opj_image_comp_t& comp = image->comps[c];
-    if (comp.data == nullptr) fail("component " + std::to_string(c) + " was not decoded");
     if (comp.dx != 1 || comp.dy != 1) fail("subsampled components are not supported");
     if (comp.w != target.columns || comp.h != target.rows) {
       fail(std::to_string(comp.w) + "x" + std::to_string(comp.h) + " where the header says " +
@@ -126,6 +125,13 @@ void decode_j2k_frame(const std::uint8_t* data, std::size_t size, const J2kTarge
     }
     if (comp.prec > static_cast<OPJ_UINT32>(8 * target.bytes))
       fail(std::to_string(comp.prec) + "-bit samples do not fit BitsAllocated " + std::to_string(8 * target.bytes));
+  }
+  if (!opj_decode(codec.get(), stream.get(), image.get()) || !opj_end_decompress(codec.get(), stream.get()))
+    fail(why("corrupt or truncated codestream"));
+  for (int c = 0; c < target.samples; ++c) {
+    const opj_image_comp_t& comp = image->comps[c];
+    if (comp.data == nullptr || comp.w != target.columns || comp.h != target.rows)
+      fail("component " + std::to_string(c) + " was not decoded whole");
   }
   const std::size_t pixels = target.rows * target.columns;
   switch (target.bytes) {

@@ -8,6 +8,7 @@
 #include "dcmtk/dcmdata/dcelem.h"
 #include "dcmtk/dcmdata/dcitem.h"
 
+#include "dicom_attributes.h"
 #include "tessera/core/error.h"
 
 namespace tessera::io::detail {
@@ -16,19 +17,6 @@ namespace {
 [[noreturn]] void fail(const std::string& what) { throw DecodeError("cannot decode DICOM: " + what); }
 
 const char* const kColour[] = {"red", "green", "blue"};
-
-// Descriptor value `index` (entries, first mapped, bits): US or SS as stored; the first mapped
-// value is signed for signed pixels whatever the VR (C.7.6.3.1.5).
-long descriptor(DcmElement& element, unsigned long index, bool signed_pixels) {
-  if (element.ident() == EVR_SS) {
-    Sint16 v = 0;
-    if (element.getSint16(v, index).bad()) fail("unreadable palette LUT descriptor");
-    return index == 1 ? v : static_cast<Uint16>(v);
-  }
-  Uint16 v = 0;
-  if (element.getUint16(v, index).bad()) fail("unreadable palette LUT descriptor");
-  return index == 1 && signed_pixels ? static_cast<Sint16>(v) : static_cast<long>(v);
-}
 
 }  // namespace
 
@@ -47,32 +35,21 @@ PaletteLuts read_palette(DcmItem& dataset, bool signed_pixels, bool big_endian) 
     DcmElement* element = nullptr;
     if (dataset.findAndGetElement(descriptors[c], element).bad() || element == nullptr || element->getVM() < 3)
       fail("PALETTE COLOR without a 3-value " + colour + " LUT descriptor");
-    const long count = descriptor(*element, 0, false);
+    const std::string what = "PALETTE COLOR " + colour + " LUT";
+    const long count = lut_descriptor_value(*element, 0, false, what);
     const std::size_t entries = count == 0 ? 65536 : static_cast<std::size_t>(count);  // 0 means 2^16
-    luts.first_mapped[c] = static_cast<int>(descriptor(*element, 1, signed_pixels));
-    const long bits = descriptor(*element, 2, false);
-    if (bits != 8 && bits != 16) fail("PALETTE COLOR " + colour + " LUT with " + std::to_string(bits) + "-bit entries");
+    luts.first_mapped[c] = static_cast<int>(lut_descriptor_value(*element, 1, signed_pixels, what));
+    const long bits = lut_descriptor_value(*element, 2, false, what);
+    if (bits != 8 && bits != 16) fail(what + " with " + std::to_string(bits) + "-bit entries");
     const Uint16* words = nullptr;
     unsigned long word_count = 0;
     if (dataset.findAndGetUint16Array(data_tags[c], words, &word_count).bad() || words == nullptr) {
       if (dataset.tagExists(segmented[c])) fail("segmented PALETTE COLOR LUTs are not supported");
       fail("PALETTE COLOR without " + colour + " LUT data");
     }
-    auto& out = luts.entries[c];
-    out.resize(entries);
-    // The data's length says how entries are stored: 16 bits each, or 8 bits packed two to a word
-    // (what C.7.6.3.1.6 asks for 8-bit LUTs; many files store 8-bit values in 16-bit words).
-    if (word_count >= entries) {
-      out.assign(words, words + entries);
-    } else if (word_count * 2 >= entries) {
-      for (std::size_t i = 0; i < entries; ++i) {
-        const bool high = (i % 2 == 1) != big_endian;  // the first byte in the file is entry 0
-        out[i] = high ? words[i / 2] >> 8 : words[i / 2] & 0xFF;
-      }
-    } else {
-      fail("PALETTE COLOR " + colour + " LUT with " + std::to_string(word_count) + " words for " +
-           std::to_string(entries) + " entries");
-    }
+    // 16 bits per entry, or 8 packed two to a word (what C.7.6.3.1.6 asks for 8-bit LUTs; many
+    // files store 8-bit values in 16-bit words): the data's length says which.
+    luts.entries[c] = lut_entries(words, word_count, entries, static_cast<int>(bits), big_endian, what);
   }
   return luts;
 }

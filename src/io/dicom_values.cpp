@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
+
+#include "tessera/core/error.h"
 
 namespace tessera::io::detail {
 namespace {
@@ -92,3 +95,30 @@ void apply_modality_lut(const ModalityLut& lut, const DicomMetadata& m, std::vec
 }
 
 }  // namespace tessera::io::detail
+
+namespace tessera::io {
+
+DicomStored select_frame(const DicomStored& stored, int frame) {
+  const DicomMetadata& m = stored.meta;
+  if (frame < 0 || frame >= m.frames)
+    throw DecodeError("cannot decode DICOM: frame " + std::to_string(frame) + " of " + std::to_string(m.frames));
+  const std::size_t plane = static_cast<std::size_t>(m.rows) * static_cast<std::size_t>(m.columns);
+  DicomStored one;
+  one.meta = m;
+  one.meta.frames = 1;
+  one.words.assign(stored.words.begin() + static_cast<std::ptrdiff_t>(plane * frame),
+                   stored.words.begin() + static_cast<std::ptrdiff_t>(plane * (frame + 1)));
+  if (static_cast<std::size_t>(frame) < m.frame_attributes.size()) {
+    const FrameAttributes& a = m.frame_attributes[static_cast<std::size_t>(frame)];
+    one.meta.rescale_slope = a.rescale_slope;
+    one.meta.rescale_intercept = a.rescale_intercept;
+    one.meta.has_window = a.has_window;
+    one.meta.window_center = a.window_center;
+    one.meta.window_width = a.window_width;
+    one.meta.image_position = a.image_position;
+  }
+  one.meta.frame_attributes.clear();
+  return one;
+}
+
+}  // namespace tessera::io

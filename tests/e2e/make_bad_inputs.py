@@ -5,7 +5,8 @@
 
 Everything is generated (PIL, zlib, DCMTK's sample-free tools are not needed) except three DICOM
 files derived from pydicom's test files when they are installed (Debian python3-pydicom):
-CT_small.dcm truncated, CT_small.dcm without its pixel data, and 693_J2KI.dcm (JPEG 2000).
+CT_small.dcm truncated, CT_small.dcm without its pixel data, and a JPEG 2000 file whose fragment
+holds no codestream (pydicom's JPEG2000-embedded-sequence-delimiter.dcm).
 """
 import os
 import struct
@@ -90,7 +91,10 @@ def main(out: Path) -> None:
         ct = (PYDICOM_FILES / "CT_small.dcm").read_bytes()
         (dicom / "truncated.dcm").write_bytes(ct[: len(ct) * 2 // 3])
         (dicom / "no_pixels.dcm").write_bytes(strip_pixel_data(ct))
-        (dicom / "jpeg2000.dcm").write_bytes((PYDICOM_FILES / "693_J2KI.dcm").read_bytes())
+        # JPEG 2000 decodes now (OpenJPEG); this one's fragment holds a stray sequence delimiter
+        # instead of a codestream header, which no decoder reads (pydicom 3 neither).
+        (dicom / "jpeg2000_corrupt.dcm").write_bytes(
+            (PYDICOM_FILES / "JPEG2000-embedded-sequence-delimiter.dcm").read_bytes())
         both = out / "both_kinds"
         both.mkdir(exist_ok=True)
         digit_like(1).save(both / "image.png")

@@ -53,3 +53,28 @@ TEST(FindSeries, FoldersOfSlicesAtDistinctPositionsOnly) {
   EXPECT_LT(series[0].positions[0], series[0].positions[1]);
   EXPECT_TRUE(series[0].warnings.empty());
 }
+
+// Issue 19, point 9: one enhanced multi-frame file (pydicom-data's eCT_Supplemental, 2 frames 10 mm
+// apart in its per-frame functional groups) becomes one sample per frame and a series of its own.
+TEST(FindSeries, AMultiFrameFileIsASeriesOfItsFramesInPlaneOrder) {
+  const fs::path enhanced = TESSERA_SOURCE_DIR "/tests/fixtures/dicom/pydicom-data_eCT_Supplemental.dcm";
+  const fs::path single = TESSERA_SOURCE_DIR "/tests/fixtures/dicom/dcm_qa_ts_1_native.dcm";
+  tessera::data::ClassificationDataset dataset;
+  dataset.samples.push_back({single, -1});
+  dataset.samples.push_back({enhanced, -1});
+  expand_multi_frame(dataset);
+  ASSERT_EQ(dataset.samples.size(), 3u);
+  EXPECT_EQ(dataset.samples[0].frame, -1);  // single-frame files stay whole
+  EXPECT_EQ(dataset.samples[1].frame, 0);
+  EXPECT_EQ(dataset.samples[2].frame, 1);
+  EXPECT_EQ(dataset.samples[2].path, enhanced);
+
+  const auto series = find_series(dataset, [](std::size_t i) { return "sample " + std::to_string(i); });
+  ASSERT_EQ(series.size(), 1u);
+  EXPECT_EQ(series[0].folder, enhanced);
+  // Frame 0 at z -159, frame 1 at z -149; orientation (-1,0,0)/(0,1,0) has normal (0,0,-1), so
+  // along it frame 1 (149) comes before frame 0 (159).
+  EXPECT_EQ(series[0].slices, (std::vector<std::size_t>{2, 1}));
+  EXPECT_NEAR(series[0].spacing, 10.0, 1e-6);
+  EXPECT_TRUE(series[0].warnings.empty());
+}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.encaps import encapsulate, get_frame
+from pydicom.encaps import encapsulate, encapsulate_extended, get_frame
 from pydicom.sequence import Sequence
 from pydicom.uid import (ExplicitVRBigEndian, ExplicitVRLittleEndian, JPEG2000, JPEG2000Lossless, JPEGBaseline8Bit,
                          RLELossless, generate_uid, SecondaryCaptureImageStorage)
@@ -99,6 +99,14 @@ rle("rle_3_frames_2_fragments_bot", base(32, 20, frames=3, stored=12), frames, 2
 rle("rle_3_frames_1_fragment", base(32, 20, frames=3, stored=12), frames, 1, bot=False)
 rle("rle_3_frames_2_fragments_no_bot", base(32, 20, frames=3, stored=12), frames, 2, bot=False,
     expect="error no Basic Offset Table")
+# The Extended Offset Table (large files) in place of the basic one; PS3.3 C.7.6.3.1.8 allows it
+# with one fragment per frame only.
+ds = base(32, 20, frames=3, stored=12)
+ds.PixelData = frames.tobytes()
+ds.compress(RLELossless, encoding_plugin="pydicom")
+ds.PixelData, ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths = encapsulate_extended(
+    [get_frame(ds.PixelData, i, number_of_frames=3) for i in range(3)])
+save("rle_3_frames_extended_offset_table", ds)
 
 # 5. JPEG 2000, lossless and lossy (pylibjpeg-openjpeg encodes; HTJ2K comes from a real file).
 def j2k(name, ds, arr, syntax, label=None, **kwargs):
@@ -218,6 +226,17 @@ ds.PerFrameFunctionalGroupsSequence = Sequence([group(
     PlanePositionSequence={"ImagePositionPatient": [-10, -20, 30 - 2 * f]},
     FrameVOILUTSequence={"WindowCenter": 40 + f, "WindowWidth": 400}) for f in range(3)])
 native("enhanced_ct_shared_rescale", ds, image((3, 16, 24), 0, 4095, np.uint16))
+
+# A single-frame enhanced CT (what a dataset takes) and its classic twin with top-level rescale.
+ct1 = image((16, 24), 0, 4095, np.uint16)
+ds = base(16, 24, stored=12)
+ds.SharedFunctionalGroupsSequence = Sequence([group(
+    PixelValueTransformationSequence={"RescaleSlope": "1", "RescaleIntercept": "-1024", "RescaleType": "HU"})])
+ds.PerFrameFunctionalGroupsSequence = Sequence([group(PlanePositionSequence={"ImagePositionPatient": [0, 0, 0]})])
+native("enhanced_ct_1_frame", ds, ct1)
+ds = base(16, 24, stored=12)
+ds.RescaleSlope, ds.RescaleIntercept = "1", "-1024"
+native("enhanced_ct_1_frame_classic_twin", ds, ct1)
 
 ds = base(16, 24, frames=3)
 ds.SharedFunctionalGroupsSequence = Sequence([group(PixelMeasuresSequence={"PixelSpacing": [1.0, 1.0]})])

@@ -189,6 +189,8 @@ TEST_F(DicomRealWorld, RleFramesSplitOverFragmentsEqualTheUncompressedImage) {
   }
   EXPECT_EQ(decode_dicom(files_.at("rle_3_frames_2_fragments_bot")).values,
             decode_dicom(files_.at("rle_3_frames_1_fragment")).values);
+  EXPECT_EQ(decode_dicom(files_.at("rle_3_frames_extended_offset_table")).values,
+            decode_dicom(files_.at("rle_3_frames_1_fragment")).values);
 }
 
 // Issue 19, point 3: a Modality LUT Sequence in place of the rescale, on both decode paths.

@@ -15,6 +15,7 @@ namespace tessera::data {
 struct Sample {
   std::filesystem::path path;
   std::int64_t label = -1;  // index into ClassificationDataset::classes; -1 = unlabelled (inference)
+  int frame = -1;           // one frame of a multi-frame DICOM file (infer's series); -1 = the whole file
 };
 
 struct ClassificationDataset {

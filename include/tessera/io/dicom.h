@@ -110,6 +110,10 @@ struct DicomStored {
   std::vector<std::uint16_t> words;
 };
 
+// Frame `frame` of a multi-frame DicomStored as a single-frame one: its words, and its own rescale,
+// window and position (functional groups) in meta. A DecodeError when the frame does not exist.
+DicomStored select_frame(const DicomStored& stored, int frame);
+
 // Header only (pixel data is not decoded). Throws UserError when the file is missing or unreadable
 // and DecodeError for anything wrong with its content; neither message contains the path.
 DicomMetadata read_dicom_header(const std::filesystem::path& path);
