@@ -111,6 +111,21 @@ TEST(DicomTrain, TrainEvalInferInspectOnDicomLeakNoPatientData) {
     EXPECT_NE(per_series.find("\ndicom series #0 ("), std::string::npos) << per_series;
     EXPECT_NE(per_series.find(",2,0,3.000,max,"), std::string::npos) << per_series;
   }
+  // One enhanced multi-frame CT (the fixture of issue 19: 2 frames 10 mm apart) is inferred frame
+  // by frame and is a series of its own.
+  const fs::path enhanced = dir / "enhanced" / "Doe^Jane";
+  fs::create_directories(enhanced);
+  fs::copy_file(TESSERA_SOURCE_DIR "/tests/fixtures/dicom/pydicom-data_eCT_Supplemental.dcm", enhanced / "IM0001");
+  const CommandResult frames_run = run_tessera({"infer", run_dir.string(), "--input", (dir / "enhanced").string(),
+                                                "--output", (dir / "eval" / "enhanced.csv").string()});
+  EXPECT_EQ(frames_run.exit_code, 0) << frames_run.err;
+  const std::string frame_rows = read_binary(dir / "eval" / "enhanced.csv");
+  EXPECT_NE(frame_rows.find("dicom sample #1 ("), std::string::npos) << frame_rows;
+  EXPECT_NE(frame_rows.find(") frame 1,dicom series #0 ("), std::string::npos) << frame_rows;
+  EXPECT_NE(frame_rows.find(") frame 0,dicom series #0 ("), std::string::npos) << frame_rows;
+  EXPECT_EQ(frame_rows.find("Doe"), std::string::npos) << frame_rows;
+  EXPECT_NE(read_binary(dir / "eval" / "enhanced.series.csv").find(",2,0,10.000,"), std::string::npos)
+      << read_binary(dir / "eval" / "enhanced.series.csv");
   // inspect prints the allowlisted header only; a folder is described as a volume.
   const CommandResult inspected = run_tessera({"inspect", (kFiles / "CT_small.dcm").string()});
   EXPECT_EQ(inspected.exit_code, 0) << inspected.err;
@@ -124,7 +139,8 @@ TEST(DicomTrain, TrainEvalInferInspectOnDicomLeakNoPatientData) {
                                                               {"infer stderr", inferred.err},
                                                               {"inspect stdout", inspected.out},
                                                               {"series infer stdout", series_run.out},
-                                                              {"series infer stderr", series_run.err}};
+                                                              {"series infer stderr", series_run.err},
+                                                              {"frames infer stderr", frames_run.err}};
   if (have_series) {
     const CommandResult volume = run_tessera({"inspect", scans.string()});
     EXPECT_EQ(volume.exit_code, 0) << volume.err;
