@@ -26,7 +26,7 @@ echo "| --- | --- | --- | --- | --- | --- | --- |"
 for spec in "$WORK/ct_512_j2k.dcm:200:j2k" "$F/dcm_qa_ts_9_j2k.dcm:200:j2k" "$F/pydicom-data_HTJ2KLossless_08_RGB.dcm:100:j2k" \
             "$WORK/ct_512_rle4.dcm:1000:-" "$WORK/us_640_palette.dcm:1000:-" "$F/pydicom-data_OT-PAL-8-face.dcm:1000:-"; do
   IFS=: read -r file copies kind <<<"$spec"
-  peer=$(rate taskset -c 0 "$PYTHON" "$ROOT/bench/dicom_pydicom3.py" "$file" --copies $((copies / 4)) --rounds "$ROUNDS")
+  peer=$(rate taskset -c 0 "$PYTHON" "$ROOT/bench/dicom_pydicom.py" "$file" --copies $((copies / 4)) --rounds "$ROUNDS")
   one=$(rate taskset -c 0 "$BUILD/bench/bench_dicom" "$file" --copies "$copies" --rounds "$ROUNDS" --threads 1)
   two=$(rate "$BUILD/bench/bench_dicom" "$file" --copies "$copies" --rounds "$ROUNDS" --threads 2)
   pool="-"
