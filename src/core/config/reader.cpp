@@ -1,6 +1,7 @@
 #include "tessera/core/config/reader.h"
 
 #include <algorithm>
+#include <map>
 #include <sstream>
 
 namespace tessera::config {
@@ -135,6 +136,34 @@ std::string SectionReader::describe(const YAML::Node& node) {
   return "nothing";
 }
 
+namespace {
+
+// yaml-cpp keeps every pair of a map with a repeated key but looks up only the first, so a second
+// `train:` section appended at the end would be silently ignored. Such a file is an error naming
+// both lines.
+void reject_duplicate_keys(const YAML::Node& node, const std::string& file_name, const std::string& path) {
+  if (node.IsSequence()) {
+    for (const auto& element : node) reject_duplicate_keys(element, file_name, path);
+    return;
+  }
+  if (!node.IsMap()) return;
+  std::map<std::string, int> first_line;
+  for (const auto& entry : node) {
+    const std::string key = entry.first.Scalar();
+    const std::string key_path = path.empty() ? key : path + "." + key;
+    const YAML::Mark mark = entry.first.Mark();
+    const auto [earlier, inserted] = first_line.emplace(key, mark.line + 1);
+    if (!inserted) {
+      throw ConfigError(file_name + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": " +
+                        key_path + ": duplicate key (first at line " + std::to_string(earlier->second) +
+                        "); YAML would keep only the first");
+    }
+    reject_duplicate_keys(entry.second, file_name, key_path);
+  }
+}
+
+}  // namespace
+
 YAML::Node load_yaml(const std::string& text, const std::string& file_name,
                      const std::vector<std::string>& overrides, Source& source) {
   source.file = file_name;
@@ -147,6 +176,7 @@ YAML::Node load_yaml(const std::string& text, const std::string& file_name,
   }
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) throw ConfigError(file_name + ": expected a map of sections at the top level");
+  reject_duplicate_keys(root, file_name, "");
 
   for (const auto& argument : overrides) {
     const auto equals = argument.find('=');
