@@ -43,14 +43,8 @@ namespace {
 
 // The header of sample i as a slice: a frame's own plane position for frames of a multi-frame file.
 io::DicomMetadata slice_header(const data::Sample& sample) {
-  io::DicomMetadata meta = io::read_dicom_header(sample.path);
-  if (sample.frame >= 0) {
-    if (static_cast<std::size_t>(sample.frame) < meta.frame_attributes.size())
-      meta.image_position = meta.frame_attributes[static_cast<std::size_t>(sample.frame)].image_position;
-    meta.frames = 1;
-    meta.frame_attributes.clear();
-  }
-  return meta;
+  const io::DicomMetadata meta = io::read_dicom_header(sample.path);
+  return sample.frame >= 0 ? io::frame_metadata(meta, sample.frame) : meta;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #pragma once
-// Private to io, DCMTK builds only: the setup the DICOM reader (dicom_dcmtk.cpp) and writer
-// (dicom_write_dcmtk.cpp) share, so both keep DCMTK's logger off and fail the same way.
+// Private to io, DCMTK builds only: the setup the DICOM reader files
+// (dicom_*_dcmtk.cpp) and writer (dicom_write_dcmtk.cpp) share, so all keep DCMTK's logger off and
+// fail the same way.
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -9,6 +10,8 @@
 #include "dcmtk/dcmdata/dcdict.h"
 #include "dcmtk/ofstd/ofcond.h"
 #include "dcmtk/oflog/oflog.h"
+
+#include "tessera/core/error.h"
 
 namespace tessera::io::detail {
 
@@ -26,6 +29,9 @@ inline void initialise_dcmtk(std::once_flag& once, void (*register_codecs)()) {
         "DCMTK's data dictionary is not loaded (dicom.dic from libdcmtk; set DCMDICTPATH to it)");
   }
 }
+
+// Every reader file's one way to refuse a file: a DecodeError that says so without a path.
+[[noreturn]] inline void fail(const std::string& what) { throw DecodeError("cannot decode DICOM: " + what); }
 
 // DCMTK condition texts are fixed strings, but keep them to one short line all the same.
 inline std::string condition_text(const OFCondition& condition) {

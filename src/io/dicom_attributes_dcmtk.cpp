@@ -6,12 +6,11 @@
 #include "dcmtk/dcmdata/dcelem.h"
 #include "dcmtk/dcmdata/dcsequen.h"
 
+#include "dcmtk_setup.h"
 #include "tessera/core/error.h"
 
 namespace tessera::io::detail {
 namespace {
-
-[[noreturn]] void fail(const std::string& what) { throw DecodeError("cannot decode DICOM: " + what); }
 
 // The functional group macro `sequence` for frame f: the frame's own item, else the shared one.
 class FunctionalGroups {

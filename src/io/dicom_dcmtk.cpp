@@ -57,6 +57,7 @@ namespace fs = std::filesystem;
 namespace {
 
 using detail::condition_text;
+using detail::fail;
 using detail::doubles;
 
 // Decoders, logger and dictionary: once per process, before the first decode (thread-safe).
@@ -67,8 +68,6 @@ void initialise_dcmtk() {
     DJLSDecoderRegistration::registerCodecs();  // JPEG-LS
   });
 }
-
-[[noreturn]] void fail(const std::string& what) { throw DecodeError("cannot decode DICOM: " + what); }
 
 // A code string (CS) is upper-case letters, digits, space and underscore, at most 16 characters.
 // Anything else is not copied: a malformed file must not smuggle free text through the allowlist.

@@ -7,12 +7,11 @@
 #include "dcmtk/dcmdata/dcpixseq.h"
 #include "dcmtk/dcmdata/dcpxitem.h"
 
+#include "dcmtk_setup.h"
 #include "tessera/core/error.h"
 
 namespace tessera::io::detail {
 namespace {
-
-[[noreturn]] void fail(const std::string& what) { throw DecodeError("cannot decode DICOM: " + what); }
 
 struct Fragment {
   const std::uint8_t* data = nullptr;

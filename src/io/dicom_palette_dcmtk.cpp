@@ -9,12 +9,11 @@
 #include "dcmtk/dcmdata/dcitem.h"
 
 #include "dicom_attributes.h"
+#include "dcmtk_setup.h"
 #include "tessera/core/error.h"
 
 namespace tessera::io::detail {
 namespace {
-
-[[noreturn]] void fail(const std::string& what) { throw DecodeError("cannot decode DICOM: " + what); }
 
 const char* const kColour[] = {"red", "green", "blue"};
 

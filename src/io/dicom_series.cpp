@@ -141,18 +141,8 @@ DicomVolume volume_from_frames(DicomImage image) {
     throw DecodeError("the multi-frame file has " + std::to_string(image.channels) +
                       " channels; a volume takes monochrome frames");
   }
-  std::vector<DicomMetadata> headers(static_cast<std::size_t>(m.frames), m);
-  for (std::size_t f = 0; f < headers.size(); ++f) {
-    DicomMetadata& frame = headers[f];
-    frame.frames = 1;
-    frame.frame_attributes.clear();
-    if (f < m.frame_attributes.size()) {
-      const FrameAttributes& a = m.frame_attributes[f];
-      frame.image_position = a.image_position;
-      frame.rescale_slope = a.rescale_slope;
-      frame.rescale_intercept = a.rescale_intercept;
-    }
-  }
+  std::vector<DicomMetadata> headers;
+  for (int f = 0; f < m.frames; ++f) headers.push_back(frame_metadata(m, f));
   std::vector<DicomImage> slices(headers.size());
   const std::size_t plane = static_cast<std::size_t>(m.rows) * static_cast<std::size_t>(m.columns);
   for (std::size_t f = 0; f < headers.size(); ++f) {

@@ -2,9 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <string>
-
-#include "tessera/core/error.h"
 
 namespace tessera::io::detail {
 namespace {
@@ -12,6 +9,12 @@ namespace {
 // Mask to BitsStored and sign-extend. Branch-free per sample so the compiler vectorises it:
 // shifting the stored bits to the top of an int32 and back sign-extends (C++20 defines both
 // shifts); 32-bit words go through int64, where that would overflow.
+// A stored word of up to 16 bits, masked to `mask` and sign-extended by `shift` (32 - BitsStored
+// for signed pixels, else 0).
+inline std::int32_t stored_integer(std::uint32_t word, std::uint32_t mask, int shift) {
+  return static_cast<std::int32_t>((word & mask) << shift) >> shift;
+}
+
 template <typename Word>
 void integers_to_float(const std::uint8_t* bytes, std::size_t count, const DicomMetadata& m, float* out) {
   const int bits = m.bits_stored;
@@ -21,7 +24,7 @@ void integers_to_float(const std::uint8_t* bytes, std::size_t count, const Dicom
     for (std::size_t i = 0; i < count; ++i) {
       Word word;
       std::memcpy(&word, bytes + i * sizeof(Word), sizeof(Word));
-      out[i] = static_cast<float>(static_cast<std::int32_t>((static_cast<std::uint32_t>(word) & mask) << shift) >> shift);
+      out[i] = static_cast<float>(stored_integer(word, mask, shift));
     }
   } else {
     const std::uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
@@ -88,37 +91,8 @@ void stored_to_values(const std::uint8_t* data, std::size_t size, int bytes, con
 void apply_modality_lut(const ModalityLut& lut, const DicomMetadata& m, std::vector<std::uint16_t>& words) {
   const std::uint32_t mask = (1u << m.bits_stored) - 1;
   const int shift = m.is_signed ? 32 - m.bits_stored : 0;
-  for (auto& word : words) {
-    const std::int32_t v = static_cast<std::int32_t>((static_cast<std::uint32_t>(word) & mask) << shift) >> shift;
-    word = lut_entry(lut, v);
-  }
+  for (auto& word : words) word = lut_entry(lut, stored_integer(word, mask, shift));
 }
 
 }  // namespace tessera::io::detail
 
-namespace tessera::io {
-
-DicomStored select_frame(const DicomStored& stored, int frame) {
-  const DicomMetadata& m = stored.meta;
-  if (frame < 0 || frame >= m.frames)
-    throw DecodeError("cannot decode DICOM: frame " + std::to_string(frame) + " of " + std::to_string(m.frames));
-  const std::size_t plane = static_cast<std::size_t>(m.rows) * static_cast<std::size_t>(m.columns);
-  DicomStored one;
-  one.meta = m;
-  one.meta.frames = 1;
-  one.words.assign(stored.words.begin() + static_cast<std::ptrdiff_t>(plane * frame),
-                   stored.words.begin() + static_cast<std::ptrdiff_t>(plane * (frame + 1)));
-  if (static_cast<std::size_t>(frame) < m.frame_attributes.size()) {
-    const FrameAttributes& a = m.frame_attributes[static_cast<std::size_t>(frame)];
-    one.meta.rescale_slope = a.rescale_slope;
-    one.meta.rescale_intercept = a.rescale_intercept;
-    one.meta.has_window = a.has_window;
-    one.meta.window_center = a.window_center;
-    one.meta.window_width = a.window_width;
-    one.meta.image_position = a.image_position;
-  }
-  one.meta.frame_attributes.clear();
-  return one;
-}
-
-}  // namespace tessera::io

@@ -110,8 +110,12 @@ struct DicomStored {
   std::vector<std::uint16_t> words;
 };
 
-// Frame `frame` of a multi-frame DicomStored as a single-frame one: its words, and its own rescale,
-// window and position (functional groups) in meta. A DecodeError when the frame does not exist.
+// Frame `frame`'s header as a single-frame image's: frames 1, and its own rescale, window and
+// position from frame_attributes when the file has them (the list itself is dropped).
+DicomMetadata frame_metadata(const DicomMetadata& meta, int frame);
+
+// Frame `frame` of a multi-frame DicomStored as a single-frame one: its words and frame_metadata.
+// A DecodeError when the frame does not exist.
 DicomStored select_frame(const DicomStored& stored, int frame);
 
 // Header only (pixel data is not decoded). Throws UserError when the file is missing or unreadable
