@@ -2,11 +2,14 @@
 #include "tessera/infer/series.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <stdexcept>
+#include <thread>
 
 #include "tessera/core/error.h"
 #include "tessera/io/dicom.h"
+#include "tessera/data/loader.h"
 #include "tessera/io/dicom_series.h"
 
 namespace tessera::infer {
@@ -18,23 +21,37 @@ SeriesAggregate parse_series_aggregate(const std::string& name) {
   throw std::invalid_argument("series aggregate must be mean or max, got '" + name + "'");
 }
 
-void expand_multi_frame(data::ClassificationDataset& dataset) {
-  std::vector<data::Sample> expanded;
-  expanded.reserve(dataset.samples.size());
-  for (auto& sample : dataset.samples) {
-    int frames = 1;
-    if (sample.frame < 0) {
+void expand_multi_frame(data::ClassificationDataset& dataset, int threads) {
+  // One header read per file, on several threads: on a large input (or a network file system)
+  // these reads are the whole cost, and each is independent of the others.
+  const std::size_t n = dataset.samples.size();
+  std::vector<int> frames(n, 1);
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < n;) {
+      if (dataset.samples[i].frame >= 0) continue;
       try {
-        frames = io::read_dicom_header(sample.path).frames;
+        frames[i] = io::read_dicom_header(dataset.samples[i].path).frames;
       } catch (const UserError&) {
-        frames = 1;  // decoding it will fail, and the loader says why
+        // decoding it will fail, and the loader says why
       }
     }
-    if (frames <= 1) {
+  };
+  const std::size_t count = std::min<std::size_t>(threads > 0 ? threads : data::auto_workers(), (n + 63) / 64);
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < count; ++t) pool.emplace_back(work);
+  work();
+  for (auto& thread : pool) thread.join();
+
+  std::vector<data::Sample> expanded;
+  expanded.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    data::Sample& sample = dataset.samples[i];
+    if (frames[i] <= 1) {
       expanded.push_back(std::move(sample));
       continue;
     }
-    for (int f = 0; f < frames; ++f) expanded.push_back({sample.path, sample.label, f});
+    for (int f = 0; f < frames[i]; ++f) expanded.push_back({sample.path, sample.label, f});
   }
   dataset.samples = std::move(expanded);
 }
@@ -42,9 +59,12 @@ void expand_multi_frame(data::ClassificationDataset& dataset) {
 namespace {
 
 // The header of sample i as a slice: a frame's own plane position for frames of a multi-frame file.
-io::DicomMetadata slice_header(const data::Sample& sample) {
-  const io::DicomMetadata meta = io::read_dicom_header(sample.path);
-  return sample.frame >= 0 ? io::frame_metadata(meta, sample.frame) : meta;
+// `file` keeps the last multi-frame file's header: its frames are consecutive samples, and an
+// enhanced file's header (hundreds of functional-group items) is read once, not once per frame.
+io::DicomMetadata slice_header(const data::Sample& sample, std::pair<fs::path, io::DicomMetadata>& file) {
+  if (sample.frame < 0) return io::read_dicom_header(sample.path);
+  if (file.first != sample.path) file = {sample.path, io::read_dicom_header(sample.path)};
+  return io::frame_metadata(file.second, sample.frame);
 }
 
 }  // namespace
@@ -70,9 +90,10 @@ std::vector<Series> find_series(const data::ClassificationDataset& dataset,
     series.folder = folder;
     std::vector<io::DicomMetadata> headers;
     std::vector<std::size_t> readable;
+    std::pair<fs::path, io::DicomMetadata> multi_frame_file;
     for (std::size_t index : samples) {
       try {
-        headers.push_back(slice_header(dataset.samples[index]));
+        headers.push_back(slice_header(dataset.samples[index], multi_frame_file));
         readable.push_back(index);
       } catch (const UserError&) {
         series.unreadable.push_back(index);  // the loader reports why when it fails to decode it

@@ -3,6 +3,8 @@
 // a folder of CT_small copies (one position) and a lone file are not.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -77,4 +79,32 @@ TEST(FindSeries, AMultiFrameFileIsASeriesOfItsFramesInPlaneOrder) {
   EXPECT_EQ(series[0].slices, (std::vector<std::size_t>{2, 1}));
   EXPECT_NEAR(series[0].spacing, 10.0, 1e-6);
   EXPECT_TRUE(series[0].warnings.empty());
+}
+
+// The header reads run on several threads: 8 threads on this 2-core machine (more than cores) give
+// exactly the single-threaded result, in input order.
+TEST(FindSeries, ExpandingFramesOnManyThreadsKeepsInputOrder) {
+  const fs::path enhanced = TESSERA_SOURCE_DIR "/tests/fixtures/dicom/pydicom-data_eCT_Supplemental.dcm";
+  const fs::path single = TESSERA_SOURCE_DIR "/tests/fixtures/dicom/dcm_qa_ts_1_native.dcm";
+  tessera::data::ClassificationDataset input;
+  for (int i = 0; i < 300; ++i) input.samples.push_back({i % 3 == 0 ? enhanced : single, i % 2});
+  auto serial = input, parallel = input;
+  const auto t0 = std::chrono::steady_clock::now();
+  expand_multi_frame(serial, 1);
+  const auto t1 = std::chrono::steady_clock::now();
+  expand_multi_frame(parallel, 8);
+  const auto t2 = std::chrono::steady_clock::now();
+  std::printf("  300 headers: 1 thread %.1f ms, 8 threads %.1f ms\n",
+              std::chrono::duration<double, std::milli>(t1 - t0).count(),
+              std::chrono::duration<double, std::milli>(t2 - t1).count());
+  ASSERT_EQ(serial.samples.size(), 400u);  // 100 two-frame files, 200 single
+  ASSERT_EQ(parallel.samples.size(), serial.samples.size());
+  for (std::size_t i = 0; i < serial.samples.size(); ++i) {
+    EXPECT_EQ(parallel.samples[i].path, serial.samples[i].path) << i;
+    EXPECT_EQ(parallel.samples[i].label, serial.samples[i].label) << i;
+    EXPECT_EQ(parallel.samples[i].frame, serial.samples[i].frame) << i;
+  }
+  EXPECT_EQ(serial.samples[0].frame, 0);
+  EXPECT_EQ(serial.samples[1].frame, 1);
+  EXPECT_EQ(serial.samples[2].frame, -1);
 }

@@ -36,8 +36,9 @@ std::vector<Series> find_series(const data::ClassificationDataset& dataset,
 
 // Replaces each multi-frame DICOM sample by one sample per frame (Sample::frame), in place and in
 // order, so an enhanced CT/MR file is inferred slice by slice and forms a series. Files whose
-// header cannot be read stay as they are (the loader reports why).
-void expand_multi_frame(data::ClassificationDataset& dataset);
+// header cannot be read stay as they are (the loader reports why). Headers are read on `threads`
+// threads (0 = data::auto_workers(), cores - 1), at most one per 64 files.
+void expand_multi_frame(data::ClassificationDataset& dataset, int threads = 0);
 
 // Per class, the mean or the maximum over the slices' probability vectors (all the same length).
 // An empty input gives an empty result.
