@@ -25,8 +25,38 @@ function(tessera_filter_optional out_var)
   set(${out_var} ${files} PARENT_SCOPE)
 endfunction()
 
+# Row of module `name` in TESSERA_MODULE_ROWS (CMakeLists.txt; 0 = top row), or -1 for a library
+# that is no module (tessera_log, imported targets, system libraries).
+function(tessera_module_row name out_var)
+  set(row 0)
+  foreach(line IN LISTS TESSERA_MODULE_ROWS)
+    string(REPLACE " " ";" members "${line}")
+    if(name IN_LIST members)
+      set(${out_var} ${row} PARENT_SCOPE)
+      return()
+    endif()
+    math(EXPR row "${row} + 1")
+  endforeach()
+  set(${out_var} -1 PARENT_SCOPE)
+endfunction()
+
+# tessera_module(NAME DEPS ... [TEST_DEPS ...]): DEPS are what the module's files include (modules on
+# rows below NAME, and outside libraries); TEST_DEPS are modules only its tests use besides them.
 function(tessera_module name)
-  cmake_parse_arguments(M "" "" "DEPS" ${ARGN})
+  cmake_parse_arguments(M "" "" "DEPS;TEST_DEPS" ${ARGN})
+  tessera_module_row(${name} own_row)
+  if(own_row EQUAL -1)
+    message(FATAL_ERROR "tessera_module(${name}): '${name}' is on no row of TESSERA_MODULE_ROWS (CMakeLists.txt)")
+  endif()
+  foreach(dep IN LISTS M_DEPS)
+    if(dep MATCHES "^tessera_(.+)$")
+      tessera_module_row(${CMAKE_MATCH_1} dep_row)
+      if(NOT dep_row EQUAL -1 AND NOT dep_row GREATER own_row)
+        message(FATAL_ERROR "tessera_module(${name}): DEPS ${dep} is not on a row below ${name} "
+                            "(TESSERA_MODULE_ROWS in CMakeLists.txt, DESIGN.md's module rows)")
+      endif()
+    endif()
+  endforeach()
   file(GLOB_RECURSE srcs CONFIGURE_DEPENDS
        "${PROJECT_SOURCE_DIR}/src/${name}/*.cpp" "${PROJECT_SOURCE_DIR}/src/${name}/*.cu")
   tessera_filter_optional(srcs ${srcs})
@@ -39,9 +69,9 @@ function(tessera_module name)
   target_include_directories(${target} PUBLIC "${PROJECT_SOURCE_DIR}/include")
   target_link_libraries(${target} PUBLIC ${TORCH_LIBRARIES} ${M_DEPS})
   target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra>)
+  # No absolute paths here: a clean clone elsewhere (CI) then compiles to the same ccache keys.
   target_compile_definitions(${target} PUBLIC
     TESSERA_VERSION="${PROJECT_VERSION}"
-    TESSERA_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     $<$<BOOL:${TESSERA_WITH_CUDA}>:TESSERA_WITH_CUDA=1>
     $<$<BOOL:${TESSERA_WITH_OPENCV}>:TESSERA_WITH_OPENCV=1>
     $<$<BOOL:${TESSERA_WITH_DCMTK}>:TESSERA_WITH_DCMTK=1>
@@ -65,7 +95,7 @@ function(tessera_module name)
     target_link_libraries(${target} PUBLIC DCMTK::dcmdata DCMTK::dcmimgle DCMTK::dcmimage
       DCMTK::dcmjpeg DCMTK::dcmjpls DCMTK::ofstd DCMTK::oflog)
   endif()
-  target_precompile_headers(${target} REUSE_FROM tessera_pch)
+  tessera_use_pch(${target})
 
   if(TESSERA_BUILD_TESTS AND IS_DIRECTORY "${PROJECT_SOURCE_DIR}/tests/${name}")
     file(GLOB tests CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/${name}/*_test.cpp")
@@ -76,23 +106,32 @@ function(tessera_module name)
     list(FILTER cuda_tests INCLUDE REGEX "_cuda_test\\.cpp$")
     list(FILTER tests EXCLUDE REGEX "_cuda_test\\.cpp$")
     if(tests)
-      tessera_test_executable(test_${name} ${name} ${target} ${tests})
+      tessera_test_executable(test_${name} ${name} "${target};${M_TEST_DEPS}" ${tests})
     endif()
     if(cuda_tests)
-      tessera_test_executable(test_${name}_cuda cuda ${target} ${cuda_tests})
+      tessera_test_executable(test_${name}_cuda cuda "${target};${M_TEST_DEPS}" ${cuda_tests})
     endif()
   endif()
 endfunction()
 
-function(tessera_test_executable exe label library)
+function(tessera_test_executable exe label libraries)
   add_executable(${exe} ${ARGN})
-  target_link_libraries(${exe} PRIVATE ${library} GTest::gtest GTest::gtest_main)
+  target_link_libraries(${exe} PRIVATE ${libraries} GTest::gtest GTest::gtest_main)
   target_include_directories(${exe} PRIVATE "${PROJECT_SOURCE_DIR}/tests")
   target_compile_definitions(${exe} PRIVATE
+    TESSERA_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     TESSERA_TEST_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/tests/fixtures"
     TESSERA_BINARY_DIR="${PROJECT_BINARY_DIR}"
     TESSERA_PYTHON_EXE="${TESSERA_PYTHON}")
-  target_precompile_headers(${exe} REUSE_FROM tessera_pch)
+  tessera_use_pch(${exe})
   gtest_discover_tests(${exe} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 120
     WORKING_DIRECTORY "${PROJECT_BINARY_DIR}" PROPERTIES LABELS "${label}")
+endfunction()
+
+# The torch precompiled header (tessera_pch) for `target`, unless TESSERA_PCH is OFF (the preset
+# `nopch`, which CI builds so that an include missing from a file cannot hide behind the PCH).
+function(tessera_use_pch target)
+  if(TESSERA_PCH)
+    target_precompile_headers(${target} REUSE_FROM tessera_pch)
+  endif()
 endfunction()

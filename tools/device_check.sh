@@ -360,14 +360,12 @@ step_configure() {
   local extra=()
   ((HIDE)) && extra+=(-DCMAKE_IGNORE_PREFIX_PATH=/usr)
   rm -f "$BUILD_DIR/CMakeCache.txt"   # a clean configure: no paths cached from an earlier run
-  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DTESSERA_WITH_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
-    -DTESSERA_WITH_OPENCV=OFF -DTESSERA_WITH_DCMTK=OFF -DTESSERA_WITH_TURBOJPEG="$turbojpeg" \
-    -DTESSERA_WITH_OPENSSL=OFF \
+  # CUDA for sm_90 without OpenCV/DCMTK/OpenSSL: the preset; the unpacked prefix: here.
+  (cd "$ROOT" && cmake --preset device -B "$BUILD_DIR" -DTESSERA_WITH_TURBOJPEG="$turbojpeg" \
     -DTESSERA_PYTHON="$TESSERA_PYTHON" \
     "-DCMAKE_PREFIX_PATH=$PREFIX/usr;$LIBDIR/cmake;$PREFIX/usr/share/cmake" \
     -DCMAKE_INCLUDE_PATH="$PREFIX/usr/include" -DCMAKE_LIBRARY_PATH="$LIBDIR" \
-    "${extra[@]}" || return 1
+    "${extra[@]}") || return 1
   # Where each dependency was found: all of them must come from the unpacked prefix.
   local key value outside=0
   for key in yaml-cpp_DIR spdlog_DIR fmt_DIR GTest_DIR nlohmann_json_DIR CLI11_DIR TURBOJPEG_LIBRARY UTF8PROC_LIBRARY GLOO_INCLUDE_DIR; do

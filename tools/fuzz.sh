@@ -78,9 +78,7 @@ start=$(date +%s)
 # --- 1-2. configure and build -------------------------------------------------------------------
 if ! grep -qs '^TESSERA_FUZZ:BOOL=ON' "$BUILD_DIR/CMakeCache.txt" || [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
   mkdir -p "$BUILD_DIR"
-  CC=clang CXX=clang++ cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_FUZZ=ON -DTESSERA_WITH_CUDA=OFF \
-    -DTESSERA_BUILD_TESTS=OFF -DTESSERA_BUILD_BENCH=OFF >"$BUILD_DIR/configure.log" 2>&1 ||
+  cmake --preset fuzz -B "$BUILD_DIR" >"$BUILD_DIR/configure.log" 2>&1 ||
     { cat "$BUILD_DIR/configure.log" >&2; exit 1; }
 fi
 ninja -C "$BUILD_DIR" -j "$JOBS" fuzz_all

@@ -86,7 +86,8 @@ fi
 if ((BUILD)); then
   step "Configuring and building in $ROOT/$BUILD_DIR"
   cd "$ROOT"
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release "${CMAKE_TORCH[@]}" ${CMAKE_ARGS:-}
+  # CMakePresets.json holds every build configuration (default, cuda, nopch, asan, fuzz, device).
+  cmake --preset default -B "$BUILD_DIR" "${CMAKE_TORCH[@]}" ${CMAKE_ARGS:-}
   start=$(date +%s)
   cmake --build "$BUILD_DIR" -j "$(nproc)"
   echo "build: $(( $(date +%s) - start )) s"

@@ -5,6 +5,7 @@
 #   tools/test.sh -LE slow        # skip the slow tests
 #   tools/test.sh --sanitize      # the unit suite built with ASan + UBSan in build-asan/
 #   FUZZ_SECONDS=0 tools/test.sh  # everything but the fuzzers
+#   NOPCH_CHECK=0 tools/test.sh   # everything but the build without the precompiled header
 # CUDA tests (label cuda) skip themselves with a reason where no GPU is present.
 #
 # With no arguments (the whole suite, as CI runs it) the libFuzzer targets then run too:
@@ -34,12 +35,10 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 if ((SANITIZE)); then
   bash tools/setup.sh --no-build
   BUILD_DIR=${BUILD_DIR:-build-asan}
-  # The wheel's CMake config probes the GPU for architectures even with CUDA off; name them.
+  # The wheel's CMake config probes the GPU for architectures even with CUDA off; name them
+  # (the preset does too; exported for ninja's own re-runs of CMake).
   export TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST:-8.0 9.0}
-  flags="-fsanitize=address,undefined -fno-sanitize=vptr -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTESSERA_WITH_CUDA=OFF \
-    -DTESSERA_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_C_FLAGS="$flags" \
-    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined"
+  cmake --preset asan -B "$BUILD_DIR"
   # Only the unit-test executables: the CLI and the e2e/slow binaries are never run here, and
   # every ASan object costs about a minute on 2 cores.
   mapfile -t unit_tests < <(ninja -C "$BUILD_DIR" -t targets all | grep -oE '^test_[a-z0-9_]+:' |
@@ -57,6 +56,21 @@ else
   # The fuzzers run even when a test failed, so one CI run reports both; the exit code says either.
   status=0
   ctest --test-dir "${BUILD_DIR:-build}" -j "$(nproc)" --output-on-failure --timeout 900 "$@" || status=$?
+  # The house style (.clang-format) on every C++ line changed since it arrived.
+  if [[ $# -eq 0 ]]; then
+    bash tools/check_format.sh || status=1
+  fi
+  # The libraries and the CLI once more without the torch precompiled header (preset nopch), which
+  # would hide an #include a file forgot. ccache makes it cost only the changed files after the
+  # first run on a machine (bench/RESULTS.md (n)).
+  if [[ $# -eq 0 && ${NOPCH_CHECK:-1} -ne 0 ]]; then
+    nopch_start=$(date +%s)
+    torch_arg=(-DTESSERA_PYTHON="${TESSERA_VENV:-/opt/tessera/venv}/bin/python")
+    [[ -n ${Torch_DIR:-} ]] && torch_arg=(-DTorch_DIR="$Torch_DIR")  # as tools/setup.sh chose
+    { cmake --preset nopch "${torch_arg[@]}" >/dev/null &&
+      cmake --build --preset nopch -j "$(nproc)"; } || { echo "tools/test.sh: the build without the precompiled header failed (above)" >&2; status=1; }
+    echo "tools/test.sh: no-PCH build $(( $(date +%s) - nopch_start )) s"
+  fi
   if [[ $# -eq 0 && ${FUZZ_SECONDS:-60} -gt 0 ]]; then
     fuzz_start=$(date +%s)
     bash tools/fuzz.sh --seconds "${FUZZ_SECONDS:-60}" --parallel "${FUZZ_PARALLEL:-2}" || status=1
