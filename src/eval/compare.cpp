@@ -20,6 +20,7 @@
 #include "tessera/run/run_directory.h"
 #include "tessera/tasks/classification.h"
 #include "tessera/tasks/classification_evaluation.h"
+#include "tessera/tasks/family.h"
 
 namespace tessera::eval {
 namespace {
@@ -130,9 +131,8 @@ CompareResult compare_runs(const CompareRequest& request) {
   const auto run_a = run::RunDirectory::open(request.run_a);
   const auto run_b = run::RunDirectory::open(request.run_b);
   for (const auto* run : {&run_a, &run_b}) {
-    if (run->read_config().is_language_model()) {
-      throw UserError(run->path().string() + " is a language model; compare works on classification runs");
-    }
+    const tasks::TaskFamily& family = tasks::family_of(run->read_config());
+    tasks::require_service(*run, family, family.paired_comparison, "compare works on classification runs");
   }
   const auto classes = run_a.read_labels();
   if (run_b.read_labels() != classes) {

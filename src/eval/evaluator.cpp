@@ -90,8 +90,7 @@ EvalResult evaluate(const EvalRequest& request) {
   if (group) {
     // The whole set's evaluation on every rank, every rank's batch latencies, the slowest rank's
     // time (the job is done when it is), and every unreadable file.
-    const auto share = evaluation->share();
-    evaluation->adopt({group->sum(share.sums), group->gather_rows(share.rows)});
+    tasks::combine_across_ranks(*evaluation, *group);
     batch_ms = gather_column(*group, batch_ms);
     const std::vector<double> times = gather_column(*group, {seconds});
     seconds = *std::max_element(times.begin(), times.end());

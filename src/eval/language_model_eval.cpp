@@ -48,8 +48,7 @@ nlohmann::json evaluate_text(tasks::LanguageModelTask& task, data::TokenStream t
   bar.finish();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (group) {  // the whole text's sums on every rank; the job took as long as its slowest rank
-    const auto share = evaluation->share();
-    evaluation->adopt({group->sum(share.sums), group->gather_rows(share.rows)});
+    tasks::combine_across_ranks(*evaluation, *group);
     const torch::Tensor times = group->gather_rows(torch::full({1, 1}, seconds, torch::kFloat64));
     seconds = times.max().item<double>();
   }

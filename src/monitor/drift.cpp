@@ -12,12 +12,16 @@
 #include "tessera/core/logging.h"
 #include "tessera/data/dataset.h"
 #include "tessera/data/loader.h"
-#include "tessera/monitor/observe.h"
-#include "tessera/monitor/reference.h"
 #include "tessera/run/run_directory.h"
+#include "tessera/tasks/drift_reference.h"
+#include "tessera/tasks/family.h"
+#include "tessera/tasks/image_observe.h"
 
 namespace tessera::monitor {
 namespace fs = std::filesystem;
+using tasks::DriftReference;
+using tasks::ImageObserver;
+using tasks::kDriftReferenceFile;
 namespace {
 
 double mean_of(const std::vector<double>& values) {
@@ -195,9 +199,8 @@ DriftResult detect_drift(const DriftRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   const auto run = run::RunDirectory::open(request.run_dir);
   const config::ExperimentConfig config = run.read_config();
-  if (config.is_language_model()) {
-    throw UserError(run.path().string() + " is a language model run; `tessera drift` compares images");
-  }
+  const tasks::TaskFamily& family = tasks::family_of(config);
+  tasks::require_service(run, family, family.image_drift, "`tessera drift` compares images");
   config::DriftConfig settings = config.drift;
   if (request.psi_threshold) settings.psi_threshold = *request.psi_threshold;
   if (request.ks_pvalue) settings.ks_pvalue = *request.ks_pvalue;
@@ -208,10 +211,10 @@ DriftResult detect_drift(const DriftRequest& request) {
   const fs::path reference_path = run.path() / kDriftReferenceFile;
   DriftReference reference;
   if (fs::exists(reference_path)) {
-    reference = read_drift_reference(reference_path);
+    reference = tasks::read_drift_reference(reference_path);
   } else {
     log::info("drift: ", run.path().string(), " has no ", kDriftReferenceFile, "; computing it from the run's training data");
-    reference = compute_drift_reference(run, device);
+    reference = tasks::compute_drift_reference(run, device);
   }
   // Bins and sample size follow the reference, so both sides are measured alike.
   settings.histogram_bins = reference.features.histogram_bins;
@@ -220,10 +223,10 @@ DriftResult detect_drift(const DriftRequest& request) {
   const data::ClassificationDataset all = new_dataset(request.data);
   const bool dicom = data::is_dicom_dataset(all);
   const data::ClassificationDataset used =
-      subsample(all, static_cast<std::size_t>(settings.max_images), config.runtime.seed);
+      tasks::subsample(all, static_cast<std::size_t>(settings.max_images), config.runtime.seed);
   ImageObserver observer(config.data.channels, dicom, settings.histogram_bins,
                          static_cast<std::size_t>(settings.sample_size), config.runtime.seed, task->classes());
-  observe(*task, used, observer, {.features = true, .predictions = true, .label = "drift: new images"});
+  tasks::observe(*task, used, observer, {.features = true, .predictions = true, .label = "drift: new images"});
   const FeatureSummary current = observer.summary();
   if (current.images == 0) {
     throw UserError("drift: none of the " + std::to_string(used.samples.size()) + " images of " +

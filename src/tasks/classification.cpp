@@ -23,15 +23,6 @@ std::string join(const std::vector<std::string>& items) {
 
 }  // namespace
 
-const char* split_name(Split split) {
-  switch (split) {
-    case Split::train: return "train";
-    case Split::val: return "val";
-    case Split::test: return "test";
-  }
-  return "?";
-}
-
 ClassificationTask::ClassificationTask(const config::ExperimentConfig& config, std::vector<std::string> classes,
                                        torch::Device device)
     : config_(config),

@@ -95,8 +95,8 @@ class NullTracker final : public RunTracker {
 
 class MlflowTracker final : public RunTracker {
  public:
-  MlflowTracker(config::ExperimentConfig config, run::RunDirectory run)
-      : config_(std::move(config)), run_dir_(std::move(run)) {}
+  MlflowTracker(config::ExperimentConfig config, run::RunDirectory run, std::string task_family)
+      : config_(std::move(config)), run_dir_(std::move(run)), task_family_(std::move(task_family)) {}
 
   void started(bool resuming) override {
     const auto link = read_link(run_dir_.path());
@@ -126,7 +126,7 @@ class MlflowTracker final : public RunTracker {
     run_->set_tag("mlflow.source.type", "LOCAL");
     run_->set_tag("tessera.version", TESSERA_VERSION);
     run_->set_tag("tessera.run_dir", run_dir_.path().filename().string());
-    run_->set_tag("tessera.task", config_.is_language_model() ? "language_model" : "classification");
+    run_->set_tag("tessera.task", task_family_);
     if (resuming) run_->set_tag("tessera.resumed", "true");
     run_->log_text_artifact(shareable_config_yaml(config_), "config.yaml");
     catch_up_metrics();
@@ -212,6 +212,7 @@ class MlflowTracker final : public RunTracker {
   }
 
   config::ExperimentConfig config_;
+  std::string task_family_;
   run::RunDirectory run_dir_;
   std::optional<MlflowRun> run_;
   std::set<std::string> logged_files_;
@@ -219,14 +220,16 @@ class MlflowTracker final : public RunTracker {
 
 }  // namespace
 
-std::unique_ptr<RunTracker> make_mlflow_tracker(const config::ExperimentConfig& config, const run::RunDirectory& run) {
-  return std::make_unique<MlflowTracker>(config, run);
+std::unique_ptr<RunTracker> make_mlflow_tracker(const config::ExperimentConfig& config, const run::RunDirectory& run,
+                                                const std::string& task_family) {
+  return std::make_unique<MlflowTracker>(config, run, task_family);
 }
 
-std::unique_ptr<RunTracker> tracker_for(const config::ExperimentConfig& config, const run::RunDirectory& run) {
+std::unique_ptr<RunTracker> tracker_for(const config::ExperimentConfig& config, const run::RunDirectory& run,
+                                        const std::string& task_family) {
   // A run linked to MLflow stays tracked when resumed, whatever its config says now.
   if (!config.runtime.mlflow_dir.empty() || fs::is_regular_file(run.path() / kMlflowLinkFile)) {
-    return make_mlflow_tracker(config, run);
+    return make_mlflow_tracker(config, run, task_family);
   }
   return std::make_unique<NullTracker>();
 }
@@ -259,7 +262,8 @@ bool record_evaluation(const fs::path& run_dir, const nlohmann::json& report, co
     for (const auto& file : artifacts) {
       if (fs::is_regular_file(file)) run->log_artifact(file, file.filename().string());
     }
-    // Files written after training returned (data_fingerprint.json comes from the CLI then).
+    // The run's own files again: a run trained by an older version got data_fingerprint.json
+    // only after training had ended.
     for (const char* name : kRunFiles) {
       if (fs::is_regular_file(run_dir / name)) run->log_artifact(run_dir / name, name);
     }

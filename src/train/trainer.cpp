@@ -18,7 +18,8 @@
 #include "tessera/models/safetensors.h"
 #include "tessera/run/checkpoint.h"
 #include "tessera/run/run_directory.h"
-#include "tessera/tasks/factory.h"
+#include "tessera/tasks/family.h"
+#include "tessera/tasks/training_record.h"
 #include "tessera/track/tracker.h"
 #include "tessera/train/epoch_totals.h"
 #include "tessera/train/grad_clip.h"
@@ -91,10 +92,7 @@ std::unique_ptr<tasks::Evaluation> evaluate_split(tasks::Task& task, tasks::Spli
   } catch (const c10::OutOfMemoryError& error) {
     throw out_of_memory_error(error, task.device(), batch_size, "eval.batch_size");
   }
-  if (group) {  // all-reduce and all-gather return the same bits everywhere: every rank decides alike
-    const auto share = evaluation->share();
-    evaluation->adopt({group->sum(share.sums), group->gather_rows(share.rows)});
-  }
+  if (group) tasks::combine_across_ranks(*evaluation, *group);
   return evaluation;
 }
 
@@ -108,7 +106,7 @@ class Trainer {
   TrainSummary run(bool resuming) {
     const StopSignals stop_signals;  // SIGINT/SIGTERM: save and stop at the next step (core/stop_signals.h)
     stop_signals_ = &stop_signals;
-    task_ = tasks::create_training_task(config_, device_);
+    task_ = tasks::family_of(config_).for_training(config_, device_);
     if (writes_) task_->write_to_run(run_);
     if (group_) {
       for (const auto split : {tasks::Split::train, tasks::Split::val, tasks::Split::test}) {
@@ -441,7 +439,8 @@ TrainSummary train(const TrainRequest& request) {
   torch::Device device = resolve_device(config.runtime.device);
   // One GPU per process: LOCAL_RANK picks it (rank 0's config names its own).
   if (group && device.is_cuda()) device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(group->local_rank()));
-  const auto tracker = main ? track::tracker_for(config, run) : track::null_tracker();
+  const tasks::TaskFamily& family = tasks::family_of(config);
+  const auto tracker = main ? track::tracker_for(config, run, family.name) : track::null_tracker();
   tracker->started(request.resume);
   Trainer trainer(config, run, device, *tracker, group, request.resume && !request.overrides.empty());
   TrainSummary summary;
@@ -452,6 +451,12 @@ TrainSummary train(const TrainRequest& request) {
     if (main) log::remove_file();
     throw;
   }
+  if (main) tasks::record_training_data(run, config, device);  // data_fingerprint.json, drift_reference.json
+  nlohmann::json end_of_run = {{"best_epoch", summary.best_epoch}, {"epochs", summary.epochs_completed}};
+  if (!std::isnan(summary.best_val_accuracy)) end_of_run["best_val_accuracy"] = summary.best_val_accuracy;
+  if (!std::isnan(summary.best_val_loss)) end_of_run["best_val_loss"] = summary.best_val_loss;
+  if (!summary.test.is_null()) end_of_run["test"] = summary.test;
+  summary.result_lines = family.training_summary(end_of_run);
   tracker->finished(summary_metrics(summary), summary.epochs_completed);
   if (main) log::remove_file();
   return summary;

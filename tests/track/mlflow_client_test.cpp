@@ -77,7 +77,7 @@ TEST(MlflowClient, ReadsBackAFinishedRun) {
   const auto run = run::RunDirectory::create(config);
   run.write_config(config);
   run.write_labels({"cat", "dog"});
-  const auto tracker = tracker_for(config, run);
+  const auto tracker = tracker_for(config, run, "classification");
   tracker->started(false);
   log_epochs(*tracker, run, 1, 3);
   tracker->finished({{"best_epoch", 2}, {"best_val_accuracy", 0.7}, {"test_accuracy", 0.625}}, 3);
@@ -123,7 +123,7 @@ TEST(MlflowClient, AFailureIsMarkedFailed) {
   const auto config = make_config(dir);
   const auto run = run::RunDirectory::create(config);
   run.write_config(config);
-  const auto tracker = tracker_for(config, run);
+  const auto tracker = tracker_for(config, run, "classification");
   tracker->started(false);
   log_epochs(*tracker, run, 1, 1);
   tracker->failed();
@@ -140,7 +140,7 @@ TEST(MlflowClient, AResumedRunContinuesTheSameMlflowRunWithoutGapsOrRepeats) {
   const auto run = run::RunDirectory::create(config);
   run.write_config(config);
   {
-    const auto tracker = tracker_for(config, run);
+    const auto tracker = tracker_for(config, run, "classification");
     tracker->started(false);
     log_epochs(*tracker, run, 1, 2);
     // SIGKILL after epoch 3 reached metrics.jsonl but before the tracker heard of it: no
@@ -154,12 +154,12 @@ TEST(MlflowClient, AResumedRunContinuesTheSameMlflowRunWithoutGapsOrRepeats) {
     EXPECT_EQ(steps_of(got, "val_accuracy"), (std::vector<std::int64_t>{1, 2}));
   }
   // `train --resume` goes through the run's own config; a second tracker for the same run.
-  const auto resumed = tracker_for(run.read_config(), run);
+  const auto resumed = tracker_for(run.read_config(), run, "classification");
   resumed->started(true);
   log_epochs(*resumed, run, 4, 4);
   resumed->finished({{"best_epoch", 4}}, 4);
   // Resuming the finished run again logs nothing new.
-  const auto again = tracker_for(run.read_config(), run);
+  const auto again = tracker_for(run.read_config(), run, "classification");
   again->started(true);
   again->finished({{"best_epoch", 4}}, 4);
 
@@ -177,7 +177,7 @@ TEST(MlflowClient, AnEvaluationAddsTestMetricsAndReports) {
   const auto config = make_config(dir);
   const auto run = run::RunDirectory::create(config);
   run.write_config(config);
-  const auto tracker = tracker_for(config, run);
+  const auto tracker = tracker_for(config, run, "classification");
   tracker->started(false);
   log_epochs(*tracker, run, 1, 2);
   tracker->finished({{"test_accuracy", 0.5}, {"test_loss", 0.9}}, 2);

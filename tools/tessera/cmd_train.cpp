@@ -1,10 +1,8 @@
-#include <cmath>
 #include <cstdio>
 
 #include "commands.h"
 #include "tessera/core/config/experiment.h"
 #include "tessera/dist/group.h"
-#include "tessera/monitor/after_training.h"
 #include "tessera/train/trainer.h"
 
 namespace tessera::cli {
@@ -56,22 +54,8 @@ void add_train_command(CLI::App& app) {
     request.group = group.get();
     const train::TrainSummary summary = train::train(request);
     if (group && !group->is_main()) return;  // rank 0 reports
-    monitor::record_after_training(summary.run_dir);  // data_fingerprint.json, drift_reference.json
     std::printf("run directory: %s\n", summary.run_dir.c_str());
-    if (request.config.is_language_model()) {
-      if (!std::isnan(summary.best_val_loss)) {
-        std::printf("validation loss: %.4f nats/token, perplexity %.3f (weights of epoch %lld of %lld)\n",
-                    summary.best_val_loss, std::exp(summary.best_val_loss), static_cast<long long>(summary.best_epoch),
-                    static_cast<long long>(summary.epochs_completed));
-      }
-      if (!summary.test.is_null()) std::printf("test loss: %.4f\n", summary.test.value("loss", 0.0));
-    } else {
-      if (!std::isnan(summary.best_val_accuracy)) {
-        std::printf("validation accuracy: %.4f (weights of epoch %lld of %lld)\n", summary.best_val_accuracy,
-                    static_cast<long long>(summary.best_epoch), static_cast<long long>(summary.epochs_completed));
-      }
-      if (!summary.test.is_null()) std::printf("test accuracy: %.4f\n", summary.test.value("accuracy", 0.0));
-    }
+    for (const std::string& line : summary.result_lines) std::printf("%s\n", line.c_str());
     std::printf("training time: %.1f s\n", summary.train_seconds);
   });
 }

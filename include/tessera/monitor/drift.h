@@ -11,10 +11,13 @@
 #include <vector>
 
 #include "tessera/core/config/drift.h"
-#include "tessera/monitor/image_features.h"
 #include "tessera/monitor/statistics.h"
+#include "tessera/tasks/image_features.h"
 
 namespace tessera::monitor {
+
+// What is measured is the classification task's (tasks/image_features.h); monitor compares it.
+using tasks::FeatureSummary;
 
 struct FeatureDrift {
   std::string name;

@@ -16,6 +16,10 @@
 #include "tessera/data/loader.h"
 #include "tessera/run/run_directory.h"
 
+namespace tessera::dist {
+class Group;
+}
+
 namespace tessera::tasks {
 
 enum class Split { train, val, test };
@@ -60,6 +64,11 @@ class Evaluation {
   virtual EvaluationShare share() const = 0;
   virtual void adopt(const EvaluationShare& whole) = 0;
 };
+
+// The sharded-evaluation step every loop uses: each rank's share goes to the group (sums added,
+// rows concatenated in rank order) and every rank adopts the whole. All-reduce and all-gather
+// return the same bits on every rank, so ranks that decide on the result decide alike.
+void combine_across_ranks(Evaluation& evaluation, dist::Group& group);
 
 class Task {
  public:

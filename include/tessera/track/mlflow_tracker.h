@@ -27,7 +27,8 @@ namespace tessera::track {
 
 inline constexpr const char* kMlflowLinkFile = "mlflow.json";
 
-std::unique_ptr<RunTracker> make_mlflow_tracker(const config::ExperimentConfig& config, const run::RunDirectory& run);
+std::unique_ptr<RunTracker> make_mlflow_tracker(const config::ExperimentConfig& config, const run::RunDirectory& run,
+                                                const std::string& task_family);
 
 // After `tessera eval` of `run_dir`: logs the report's numbers as test_<key> metrics (top-level
 // numbers, and numbers one level down as test_<section>_<key>, e.g. test_calibration_ece) at

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "tessera/core/config/experiment.h"
 #include "tessera/run/run_directory.h"
@@ -30,7 +31,10 @@ class RunTracker {
 };
 
 // The tracker `config` asks for: MLflow when runtime.mlflow_dir is set, else one that does nothing.
-std::unique_ptr<RunTracker> tracker_for(const config::ExperimentConfig& config, const run::RunDirectory& run);
+// `task_family` ("classification", "language_model": tasks::TaskFamily::name) becomes the run's
+// tessera.task tag; the tracker knows no task itself.
+std::unique_ptr<RunTracker> tracker_for(const config::ExperimentConfig& config, const run::RunDirectory& run,
+                                        const std::string& task_family);
 // One that records nothing: the ranks other than 0 of a data-parallel run.
 std::unique_ptr<RunTracker> null_tracker();
 

@@ -42,6 +42,9 @@ struct TrainSummary {
   nlohmann::json test;   // metrics of the best weights on data.test (null when no test split)
   double train_seconds = 0.0;
   bool early_stopped = false;
+  // The task's own lines about the result ("validation accuracy: 0.9860 (weights of epoch 9 of
+  // 10)", "test loss: ..."), for the CLI to print as they are.
+  std::vector<std::string> result_lines;
 };
 
 TrainSummary train(const TrainRequest& request);

@@ -1,4 +1,4 @@
-#include "tessera/monitor/image_features.h"
+#include "tessera/tasks/image_features.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include "tessera/core/error.h"
 
-namespace tessera::monitor {
+namespace tessera::tasks {
 
 std::vector<std::string> channel_names(int channels) {
   if (channels == 1) return {"grey"};
@@ -19,7 +19,8 @@ ImageObserver::ImageObserver(int channels, bool dicom, int histogram_bins, std::
   summary_.dicom = dicom;
   summary_.histogram_bins = histogram_bins;
   summary_.channels = channel_names(dicom ? 1 : channels);
-  summary_.histograms.assign(summary_.channels.size(), std::vector<double>(static_cast<std::size_t>(histogram_bins), 0.0));
+  summary_.histograms.assign(summary_.channels.size(),
+                             std::vector<double>(static_cast<std::size_t>(histogram_bins), 0.0));
   summary_.predicted.assign(classes.size(), 0.0);
   summary_.classes = std::move(classes);
 }
@@ -65,7 +66,8 @@ void ImageObserver::add_image(const std::uint8_t* pixels, int height, int width,
   add_geometry(height, width);
 }
 
-void ImageObserver::add_dicom(const std::uint16_t* words, int height, int width, const ops::MedicalIntensity& intensity) {
+void ImageObserver::add_dicom(const std::uint16_t* words, int height, int width,
+                              const ops::MedicalIntensity& intensity) {
   if (height <= 0 || width <= 0) return;
   const int bins = summary_.histogram_bins;
   const auto count = static_cast<std::size_t>(height) * static_cast<std::size_t>(width);
@@ -148,7 +150,8 @@ FeatureSummary summary_from_json(const nlohmann::json& json, const std::string& 
     }
     s.classes = json.at("classes").get<std::vector<std::string>>();
     s.predicted = json.at("predicted_class_counts").get<std::vector<double>>();
-    if (s.predicted.size() != s.classes.size()) throw UserError(where + ": predicted_class_counts does not match classes");
+    if (s.predicted.size() != s.classes.size())
+      throw UserError(where + ": predicted_class_counts does not match classes");
     s.images = json.at("images").get<std::int64_t>();
     s.predicted_images = json.at("predicted_images").get<std::int64_t>();
     s.unreadable = json.at("unreadable").get<std::int64_t>();
@@ -158,4 +161,4 @@ FeatureSummary summary_from_json(const nlohmann::json& json, const std::string& 
   }
 }
 
-}  // namespace tessera::monitor
+}  // namespace tessera::tasks

@@ -8,15 +8,15 @@
 #include <filesystem>
 #include <string>
 
-#include "tessera/monitor/image_features.h"
 #include "tessera/run/run_directory.h"
+#include "tessera/tasks/image_features.h"
 
-namespace tessera::monitor {
+namespace tessera::tasks {
 
 inline constexpr const char* kDriftReferenceFile = "drift_reference.json";
 
 struct DriftReference {
-  FeatureSummary features;       // images of the training split; predictions of `prediction_split`
+  FeatureSummary features;              // images of the training split; predictions of `prediction_split`
   std::int64_t train_samples = 0;       // training split size before the drift.max_reference_images cap
   std::string prediction_split;         // "val", or "train" when the run has no validation split
   std::int64_t prediction_samples = 0;  // that split's size before the cap
@@ -34,4 +34,4 @@ DriftReference compute_drift_reference(const run::RunDirectory& run, torch::Devi
 // Reads <run>/drift_reference.json; UserError naming the file when it is malformed.
 DriftReference read_drift_reference(const std::filesystem::path& file);
 
-}  // namespace tessera::monitor
+}  // namespace tessera::tasks

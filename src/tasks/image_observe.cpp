@@ -1,4 +1,4 @@
-#include "tessera/monitor/observe.h"
+#include "tessera/tasks/image_observe.h"
 
 #include <algorithm>
 
@@ -7,7 +7,7 @@
 #include "tessera/core/progress.h"
 #include "tessera/data/loader.h"
 
-namespace tessera::monitor {
+namespace tessera::tasks {
 
 data::ClassificationDataset subsample(const data::ClassificationDataset& dataset, std::size_t max_images,
                                       std::uint64_t seed) {
@@ -30,7 +30,8 @@ void measure(const data::Batch& batch, bool dicom, ImageObserver& observer) {
   for (std::size_t i = 0; i < packed.sources.size(); ++i) {
     const ops::PackedSource& source = packed.sources[i];
     if (dicom) {
-      const auto* words = reinterpret_cast<const std::uint16_t*>(packed.values.data_ptr<std::int16_t>()) + source.offset;
+      const auto* words =
+          reinterpret_cast<const std::uint16_t*>(packed.values.data_ptr<std::int16_t>()) + source.offset;
       observer.add_dicom(words, source.height, source.width, batch.intensities.at(i));
     } else {
       observer.add_image(packed.values.data_ptr<std::uint8_t>() + source.offset, source.height, source.width,
@@ -78,4 +79,4 @@ void observe(tasks::ClassificationTask& task, const data::ClassificationDataset&
   bar.finish();
 }
 
-}  // namespace tessera::monitor
+}  // namespace tessera::tasks

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace tessera::monitor {
+namespace tessera::tasks {
 
 class BoundedSample {
  public:
@@ -24,4 +24,4 @@ class BoundedSample {
   std::vector<double> values_;
 };
 
-}  // namespace tessera::monitor
+}  // namespace tessera::tasks

@@ -17,21 +17,21 @@
 #include <string>
 #include <vector>
 
-#include "tessera/monitor/bounded_sample.h"
 #include "tessera/ops/medical.h"
+#include "tessera/tasks/bounded_sample.h"
 
-namespace tessera::monitor {
+namespace tessera::tasks {
 
 // What a set of images looked like: the accumulated features, ready to store or compare.
 struct FeatureSummary {
   bool dicom = false;
   int histogram_bins = 0;
   std::vector<std::string> channels;
-  std::vector<std::vector<double>> histograms;           // [channel][bin], proportions summing to 1
-  std::map<std::string, std::vector<double>> samples;    // numeric feature -> bounded sample
-  std::map<std::string, std::int64_t> seen;              // numeric feature -> values seen in all
+  std::vector<std::vector<double>> histograms;         // [channel][bin], proportions summing to 1
+  std::map<std::string, std::vector<double>> samples;  // numeric feature -> bounded sample
+  std::map<std::string, std::int64_t> seen;            // numeric feature -> values seen in all
   std::vector<std::string> classes;
-  std::vector<double> predicted;                         // images per predicted class
+  std::vector<double> predicted;      // images per predicted class
   std::int64_t images = 0;            // images measured (features)
   std::int64_t predicted_images = 0;  // images the model predicted
   std::int64_t unreadable = 0;        // files that could not be decoded (skipped)
@@ -70,4 +70,4 @@ class ImageObserver {
   std::map<std::string, BoundedSample> samples_;
 };
 
-}  // namespace tessera::monitor
+}  // namespace tessera::tasks

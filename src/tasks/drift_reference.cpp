@@ -1,4 +1,4 @@
-#include "tessera/monitor/reference.h"
+#include "tessera/tasks/drift_reference.h"
 
 #include <chrono>
 
@@ -7,9 +7,10 @@
 #include "tessera/core/format.h"
 #include "tessera/core/logging.h"
 #include "tessera/data/dataset.h"
-#include "tessera/monitor/observe.h"
+#include "tessera/tasks/family.h"
+#include "tessera/tasks/image_observe.h"
 
-namespace tessera::monitor {
+namespace tessera::tasks {
 
 nlohmann::json to_json(const DriftReference& reference) {
   return {{"format", "tessera-drift-reference-1"},
@@ -40,7 +41,8 @@ DriftReference reference_from_json(const nlohmann::json& json, const std::string
 DriftReference compute_drift_reference(const run::RunDirectory& run, torch::Device device) {
   const auto start = std::chrono::steady_clock::now();
   const config::ExperimentConfig config = run.read_config();
-  if (config.is_language_model()) throw UserError(run.path().string() + " is a language model run; drift references are for image classifiers");
+  const tasks::TaskFamily& family = tasks::family_of(config);
+  tasks::require_service(run, family, family.image_drift, "drift references are for image classifiers");
   const config::DriftConfig& settings = config.drift;
   auto task = tasks::ClassificationTask::from_run_directory(run, device);
   const std::uint64_t seed = config.runtime.seed;
@@ -60,7 +62,9 @@ DriftReference compute_drift_reference(const run::RunDirectory& run, torch::Devi
   reference.prediction_split = has_val ? "val" : "train";
   reference.prediction_samples = static_cast<std::int64_t>(predicted.samples.size());
   observe(*task, subsample(predicted, static_cast<std::size_t>(settings.max_reference_images), seed), observer,
-          {.features = false, .predictions = true, .label = "drift reference: " + reference.prediction_split + " predictions"});
+          {.features = false,
+           .predictions = true,
+           .label = "drift reference: " + reference.prediction_split + " predictions"});
 
   reference.features = observer.summary();
   if (reference.features.images == 0) throw UserError("drift reference: none of the training images could be read");
@@ -84,4 +88,4 @@ DriftReference read_drift_reference(const std::filesystem::path& file) {
   return reference_from_json(json, file.string());
 }
 
-}  // namespace tessera::monitor
+}  // namespace tessera::tasks

@@ -7,10 +7,10 @@
 #include <string>
 
 #include "tessera/data/dataset.h"
-#include "tessera/monitor/image_features.h"
 #include "tessera/tasks/classification.h"
+#include "tessera/tasks/image_features.h"
 
-namespace tessera::monitor {
+namespace tessera::tasks {
 
 // At most `max_images` samples of `dataset`: a seeded choice (the first of a seeded permutation),
 // kept in dataset order. The dataset itself when it is small enough.
@@ -29,4 +29,4 @@ struct ObserveOptions {
 void observe(tasks::ClassificationTask& task, const data::ClassificationDataset& dataset, ImageObserver& observer,
              const ObserveOptions& options);
 
-}  // namespace tessera::monitor
+}  // namespace tessera::tasks

@@ -1,8 +1,8 @@
-#include "tessera/monitor/bounded_sample.h"
+#include "tessera/tasks/bounded_sample.h"
 
 #include "tessera/data/loader.h"
 
-namespace tessera::monitor {
+namespace tessera::tasks {
 
 BoundedSample::BoundedSample(std::size_t capacity, std::uint64_t seed, const std::string& stream)
     : capacity_(capacity), state_(data::splitmix64(seed)) {
@@ -18,8 +18,9 @@ void BoundedSample::add(double value) {
   }
   // Keep the value with probability capacity / seen, in a uniformly drawn slot: j in [0, index].
   state_ += 0x9E3779B97F4A7C15ULL;
-  const auto j = static_cast<std::uint64_t>((static_cast<unsigned __int128>(data::splitmix64(state_)) * (index + 1)) >> 64);
+  const auto j =
+      static_cast<std::uint64_t>((static_cast<unsigned __int128>(data::splitmix64(state_)) * (index + 1)) >> 64);
   if (j < capacity_) values_[j] = value;
 }
 
-}  // namespace tessera::monitor
+}  // namespace tessera::tasks
