@@ -25,7 +25,7 @@ measured here too, as a cross-check of bench_kernels' number.
 --check DIR reads the inputs and outputs bench_kernels --dump wrote, runs this pipeline on the
 same inputs, and records the max abs difference per case (against ours), plus the difference of
 ours from an exact reference (the same ops in float64 on the integer input, no uint8 rounding:
-DESIGN.md's semantics; tolerance DESIGN.md's 1e-4, plus one bf16 step for bf16). With --device
+README's semantics; tolerance README's 1e-4, plus one bf16 step for bf16). With --device
 cpu only the check runs (no timing): that works without a GPU against bench_kernels --device cpu
 --dump (the CPU reference), which checks this peer's semantics. Exit 4 when a check fails.
 

@@ -53,7 +53,7 @@ function(tessera_module name)
       tessera_module_row(${CMAKE_MATCH_1} dep_row)
       if(NOT dep_row EQUAL -1 AND NOT dep_row GREATER own_row)
         message(FATAL_ERROR "tessera_module(${name}): DEPS ${dep} is not on a row below ${name} "
-                            "(TESSERA_MODULE_ROWS in CMakeLists.txt, DESIGN.md's module rows)")
+                            "(TESSERA_MODULE_ROWS in CMakeLists.txt, README's Architecture)")
       endif()
     endif()
   endforeach()

@@ -28,13 +28,6 @@
 
 namespace tessera::data {
 
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
 std::uint64_t sample_seed(std::uint64_t seed, std::int64_t epoch, std::size_t index) {
   std::uint64_t h = splitmix64(seed ^ 0x73616D706C65ULL);  // "sample": a stream apart from the shuffle's
   h = splitmix64(h ^ static_cast<std::uint64_t>(epoch));
@@ -45,20 +38,10 @@ std::vector<std::size_t> epoch_permutation(std::size_t n, std::uint64_t seed, st
   std::vector<std::size_t> order(n);
   for (std::size_t i = 0; i < n; ++i) order[i] = i;
   std::uint64_t state = splitmix64(splitmix64(seed ^ 0x73687566666CULL) ^ static_cast<std::uint64_t>(epoch));
-  auto next = [&state] {
-    state += 0x9E3779B97F4A7C15ULL;
-    return splitmix64(state);
-  };
-  // Unbiased draw in [0, bound) (Lemire's multiply-and-reject), then Fisher-Yates.
-  auto below = [&next](std::uint64_t bound) {
-    while (true) {
-      const unsigned __int128 m = static_cast<unsigned __int128>(next()) * bound;
-      const auto low = static_cast<std::uint64_t>(m);
-      if (low >= bound || low >= (-bound) % bound) return static_cast<std::uint64_t>(m >> 64);
-    }
-  };
-  for (std::size_t i = n; i > 1; --i) {
-    const std::size_t j = static_cast<std::size_t>(below(i));
+  // The stream this shuffle has always used starts one step into the generator's.
+  SplitMix64 rng{state + kSplitMixGamma};
+  for (std::size_t i = n; i > 1; --i) {  // Fisher-Yates
+    const std::size_t j = static_cast<std::size_t>(rng.below(i));
     std::swap(order[i - 1], order[j]);
   }
   return order;

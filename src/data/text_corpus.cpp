@@ -112,8 +112,7 @@ std::vector<std::int64_t> random_window_starts(std::int64_t size, std::int64_t w
   std::uint64_t state = sample_seed(seed ^ 0x74657874ULL, epoch, static_cast<std::size_t>(step));  // "text"
   std::vector<std::int64_t> starts(static_cast<std::size_t>(count));
   for (auto& start : starts) {
-    state = splitmix64(state);
-    start = static_cast<std::int64_t>(state % choices);  // bias < choices / 2^64: none in practice
+    start = static_cast<std::int64_t>(uniform_below([&state] { return state = splitmix64(state); }, choices));
   }
   return starts;
 }

@@ -30,17 +30,11 @@ struct RunPredictions {
   std::map<std::int64_t, tasks::SampleRecord> by_index;
 };
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
-
 // One run over the dataset, through its own preprocessing, exactly as `tessera eval` runs it.
 RunPredictions predict(const run::RunDirectory& run, const data::ClassificationDataset& dataset,
                        const CompareRequest& request, torch::Device device) {
   auto task = tasks::ClassificationTask::from_run_directory(run, device);
-  if (request.batch_size > 0) task->mutable_config().eval.batch_size = request.batch_size;
+  if (request.batch_size > 0) task->set_eval_batch_size(request.batch_size);
   task->set_dataset(tasks::Split::test, dataset);
   const c10::InferenceMode inference;
   GraphedForward forward(*task, /*use_graphs=*/false);
@@ -78,34 +72,128 @@ nlohmann::json scores_json(const metrics::ClassificationMetrics::PerClass& row) 
   return {{"precision", row.precision}, {"recall", row.recall}, {"f1", row.f1}};
 }
 
-std::string signed_points(double fraction) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%+.1f", 100.0 * fraction);
-  return text;
-}
+// The samples both runs read, in dataset order (the bootstrap's draws depend on the order).
+struct PairedOutcomes {
+  std::vector<int> a_correct, b_correct;
+  std::vector<std::int64_t> targets, a_predicted, b_predicted;
+};
 
-std::string format_p(double p) {
-  char text[32];
-  if (p >= 0.001) {
-    std::snprintf(text, sizeof text, "%.3f", p);
-  } else {
-    std::snprintf(text, sizeof text, "%.1e", p);
+PairedOutcomes pair_by_index(const RunPredictions& a, const RunPredictions& b) {
+  PairedOutcomes paired;
+  for (const auto& [index, ra] : a.by_index) {
+    const auto it = b.by_index.find(index);
+    if (it == b.by_index.end()) continue;
+    const tasks::SampleRecord& rb = it->second;
+    paired.a_correct.push_back(ra.correct() ? 1 : 0);
+    paired.b_correct.push_back(rb.correct() ? 1 : 0);
+    paired.targets.push_back(ra.target);
+    paired.a_predicted.push_back(ra.predicted);
+    paired.b_predicted.push_back(rb.predicted);
   }
-  return text;
+  return paired;
 }
 
-std::string percent(double confidence) {
-  char text[16];
-  std::snprintf(text, sizeof text, "%g%%", 100.0 * confidence);
-  return text;
+// What the comparison measured, before it is recorded.
+struct Comparison {
+  std::int64_t count = 0, a_right = 0, b_right = 0, a_only = 0, b_only = 0;
+  metrics::BootstrapInterval interval;
+  metrics::McNemarTest test;
+  std::vector<metrics::ClassificationMetrics::PerClass> a_classes, b_classes;
+};
+
+Comparison compute_comparison(const PairedOutcomes& paired, const std::vector<std::string>& classes,
+                              const CompareRequest& request) {
+  Comparison c;
+  c.count = static_cast<std::int64_t>(paired.targets.size());
+  for (std::size_t i = 0; i < paired.targets.size(); ++i) {
+    c.a_right += paired.a_correct[i];
+    c.b_right += paired.b_correct[i];
+    c.a_only += paired.a_correct[i] && !paired.b_correct[i];
+    c.b_only += paired.b_correct[i] && !paired.a_correct[i];
+  }
+  c.interval = metrics::paired_bootstrap(paired.a_correct, paired.b_correct, request.bootstrap, request.confidence,
+                                         request.seed);
+  c.test = metrics::mcnemar(c.a_only, c.b_only);
+  c.a_classes = per_class(classes, paired.targets, paired.a_predicted);
+  c.b_classes = per_class(classes, paired.targets, paired.b_predicted);
+  return c;
+}
+
+// compare.json: everything the summary, the HTML page and a later reader need.
+nlohmann::json record_comparison(const Comparison& c, const std::vector<std::string>& classes,
+                                 const std::string& a_name, const std::string& b_name, nlohmann::json data,
+                                 double confidence) {
+  const auto n = static_cast<double>(c.count);
+  const double difference = static_cast<double>(c.b_right - c.a_right) / n;
+  nlohmann::json per_class_json = nlohmann::json::array();
+  for (std::size_t k = 0; k < classes.size(); ++k) {
+    per_class_json.push_back({{"name", classes[k]},
+                              {"support", c.a_classes[k].support},
+                              {"a", scores_json(c.a_classes[k])},
+                              {"b", scores_json(c.b_classes[k])},
+                              {"delta_recall", c.b_classes[k].recall - c.a_classes[k].recall},
+                              {"delta_f1", c.b_classes[k].f1 - c.a_classes[k].f1}});
+  }
+  return {{"count", c.count},
+          {"data", std::move(data)},
+          {"runs",
+           {{"a", {{"name", a_name}, {"accuracy", static_cast<double>(c.a_right) / n}, {"correct", c.a_right}}},
+            {"b", {{"name", b_name}, {"accuracy", static_cast<double>(c.b_right) / n}, {"correct", c.b_right}}}}},
+          {"accuracy_difference", difference},
+          {"bootstrap",
+           {{"resamples", c.interval.resamples},
+            {"confidence", c.interval.confidence},
+            {"seed", c.interval.seed},
+            {"low", c.interval.low},
+            {"high", c.interval.high}}},
+          {"mcnemar",
+           {{"a_only", c.test.a_only},
+            {"b_only", c.test.b_only},
+            {"method", c.test.method},
+            {"statistic", std::isfinite(c.test.statistic) ? nlohmann::json(c.test.statistic) : nlohmann::json(nullptr)},
+            {"p_value", c.test.p_value}}},
+          {"per_class", std::move(per_class_json)},
+          {"verdict", compare_verdict(difference, c.interval.low, c.interval.high, c.test.p_value, confidence)}};
+}
+
+// The terminal's lines, from the record alone.
+std::string summarize_comparison(const nlohmann::json& r, const std::string& data_hint) {
+  const auto count = r["count"].get<std::int64_t>();
+  const auto run_line = [&](const char* key) {
+    const nlohmann::json& run = r["runs"][key];
+    return std::string("  ") + (key[0] == 'a' ? "A " : "B ") + run["name"].get<std::string>() + ": accuracy " +
+           fixed(run["accuracy"].get<double>()) + " (" + std::to_string(run["correct"].get<std::int64_t>()) + "/" +
+           std::to_string(count) + ")\n";
+  };
+  const nlohmann::json& boot = r["bootstrap"];
+  const nlohmann::json& test = r["mcnemar"];
+  std::string s = "compared on " + data_hint + ": " + std::to_string(count) + " samples read by both runs\n";
+  s += run_line("a") + run_line("b");
+  s += "  B - A: " + signed_points(r["accuracy_difference"].get<double>()) + " points, " +
+       printed("%g%%", 100.0 * boot["confidence"].get<double>()) + " paired bootstrap CI " +
+       signed_points(boot["low"].get<double>()) + " to " + signed_points(boot["high"].get<double>()) + " (" +
+       std::to_string(boot["resamples"].get<int>()) + " resamples, seed " +
+       std::to_string(boot["seed"].get<std::uint64_t>()) + ")\n";
+  s += "  McNemar (" + std::string(test["method"] == "exact" ? "exact binomial" : "chi-square, continuity-corrected") +
+       "): A only right " + std::to_string(test["a_only"].get<std::int64_t>()) + ", B only right " +
+       std::to_string(test["b_only"].get<std::int64_t>()) + ", p = " + p_value_text(test["p_value"].get<double>()) +
+       "\n";
+  s += "  recall by class (A -> B):";
+  std::size_t k = 0;
+  for (const auto& row : r["per_class"]) {
+    s += std::string(k++ % 5 == 0 ? "\n   " : "") + " " + row["name"].get<std::string>() + " " +
+         fixed(row["a"]["recall"].get<double>(), 3) + "->" + fixed(row["b"]["recall"].get<double>(), 3);
+  }
+  s += "\n  verdict: " + r["verdict"]["text"].get<std::string>();
+  return s;
 }
 
 }  // namespace
 
 nlohmann::json compare_verdict(double difference, double low, double high, double p_value, double confidence) {
   const bool significant = p_value < 1.0 - confidence && (low > 0.0 || high < 0.0);
-  const std::string ci = percent(confidence) + " CI ";
-  const std::string p = "McNemar p = " + format_p(p_value);
+  const std::string ci = printed("%g%%", 100.0 * confidence) + " CI ";
+  const std::string p = "McNemar p = " + p_value_text(p_value);
   if (!significant) {
     return {{"ship", "either"},
             {"significant", false},
@@ -146,94 +234,19 @@ CompareResult compare_runs(const CompareRequest& request) {
   const RunPredictions a = predict(run_a, dataset, request, device);
   const RunPredictions b = predict(run_b, dataset, request, device);
 
-  // The samples both runs read, in dataset order (the bootstrap's draws depend on the order).
-  std::vector<int> a_correct, b_correct;
-  std::vector<std::int64_t> targets, a_predicted, b_predicted;
-  for (const auto& [index, ra] : a.by_index) {
-    const auto it = b.by_index.find(index);
-    if (it == b.by_index.end()) continue;
-    const tasks::SampleRecord& rb = it->second;
-    a_correct.push_back(ra.correct() ? 1 : 0);
-    b_correct.push_back(rb.correct() ? 1 : 0);
-    targets.push_back(ra.target);
-    a_predicted.push_back(ra.predicted);
-    b_predicted.push_back(rb.predicted);
-  }
-  if (targets.empty()) throw UserError("no sample of " + request.data.string() + " could be read by both runs");
-
-  const auto n = static_cast<std::int64_t>(targets.size());
-  std::int64_t a_right = 0, b_right = 0, a_only = 0, b_only = 0;
-  for (std::size_t i = 0; i < targets.size(); ++i) {
-    a_right += a_correct[i];
-    b_right += b_correct[i];
-    a_only += a_correct[i] && !b_correct[i];
-    b_only += b_correct[i] && !a_correct[i];
-  }
-  const double a_accuracy = static_cast<double>(a_right) / static_cast<double>(n);
-  const double b_accuracy = static_cast<double>(b_right) / static_cast<double>(n);
-  const double difference = static_cast<double>(b_right - a_right) / static_cast<double>(n);
-  const auto interval = metrics::paired_bootstrap(a_correct, b_correct, request.bootstrap, request.confidence, request.seed);
-  const auto test = metrics::mcnemar(a_only, b_only);
-
-  nlohmann::json per_class_json = nlohmann::json::array();
-  const auto rows_a = per_class(classes, targets, a_predicted);
-  const auto rows_b = per_class(classes, targets, b_predicted);
-  for (std::size_t k = 0; k < classes.size(); ++k) {
-    per_class_json.push_back({{"name", classes[k]},
-                              {"support", rows_a[k].support},
-                              {"a", scores_json(rows_a[k])},
-                              {"b", scores_json(rows_b[k])},
-                              {"delta_recall", rows_b[k].recall - rows_a[k].recall},
-                              {"delta_f1", rows_b[k].f1 - rows_a[k].f1}});
-  }
+  const PairedOutcomes paired = pair_by_index(a, b);
+  if (paired.targets.empty()) throw UserError("no sample of " + request.data.string() + " could be read by both runs");
+  const Comparison comparison = compute_comparison(paired, classes, request);
 
   CompareResult result;
-  result.compare = {
-      {"count", n},
-      {"data", data_summary(dataset)},
-      {"runs",
-       {{"a", {{"name", a.name}, {"accuracy", a_accuracy}, {"correct", a_right}}},
-        {"b", {{"name", b.name}, {"accuracy", b_accuracy}, {"correct", b_right}}}}},
-      {"accuracy_difference", difference},
-      {"bootstrap",
-       {{"resamples", interval.resamples},
-        {"confidence", interval.confidence},
-        {"seed", interval.seed},
-        {"low", interval.low},
-        {"high", interval.high}}},
-      {"mcnemar",
-       {{"a_only", test.a_only},
-        {"b_only", test.b_only},
-        {"method", test.method},
-        {"statistic", std::isfinite(test.statistic) ? nlohmann::json(test.statistic) : nlohmann::json(nullptr)},
-        {"p_value", test.p_value}}},
-      {"per_class", std::move(per_class_json)},
-      {"verdict", compare_verdict(difference, interval.low, interval.high, test.p_value, request.confidence)}};
-
+  result.compare = record_comparison(comparison, classes, a.name, b.name, data_summary(dataset), request.confidence);
   const std::filesystem::path out_dir = request.output_dir.empty() ? std::filesystem::current_path() : request.output_dir;
   std::filesystem::create_directories(out_dir);
   result.json_path = out_dir / "compare.json";
   result.html_path = out_dir / "compare.html";
   write_file_atomic(result.json_path, result.compare.dump(2) + "\n");
   write_file_atomic(result.html_path, report::render_compare_html(result.compare));
-
-  std::string s;
-  s += "compared on " + path_hint(dataset) + ": " + std::to_string(n) + " samples read by both runs\n";
-  s += "  A " + a.name + ": accuracy " + fixed(a_accuracy) + " (" + std::to_string(a_right) + "/" + std::to_string(n) + ")\n";
-  s += "  B " + b.name + ": accuracy " + fixed(b_accuracy) + " (" + std::to_string(b_right) + "/" + std::to_string(n) + ")\n";
-  s += "  B - A: " + signed_points(difference) + " points, " + percent(request.confidence) + " paired bootstrap CI " +
-       signed_points(interval.low) + " to " + signed_points(interval.high) + " (" + std::to_string(interval.resamples) +
-       " resamples, seed " + std::to_string(interval.seed) + ")\n";
-  s += "  McNemar (" + std::string(test.method == "exact" ? "exact binomial" : "chi-square, continuity-corrected") +
-       "): A only right " + std::to_string(a_only) + ", B only right " + std::to_string(b_only) + ", p = " +
-       format_p(test.p_value) + "\n";
-  s += "  recall by class (A -> B):";
-  for (std::size_t k = 0; k < classes.size(); ++k) {
-    s += std::string(k % 5 == 0 ? "\n   " : "") + " " + classes[k] + " " + fixed(rows_a[k].recall, 3) + "->" +
-         fixed(rows_b[k].recall, 3);
-  }
-  s += "\n  verdict: " + result.compare["verdict"]["text"].get<std::string>();
-  result.summary = s;
+  result.summary = summarize_comparison(result.compare, path_hint(dataset));
   return result;
 }
 

@@ -48,7 +48,7 @@ EvalResult evaluate(const EvalRequest& request) {
   }
   const torch::Device device = process_device(request);
   auto task = tasks::ClassificationTask::from_run_directory(run, device, request.last_weights);
-  if (request.batch_size > 0) task->mutable_config().eval.batch_size = request.batch_size;
+  if (request.batch_size > 0) task->set_eval_batch_size(request.batch_size);
   // Kept beside the loader's copy: the report names samples (its mistakes) by dataset index.
   const data::ClassificationDataset dataset = data::load_dataset(request.data, task->classes());
   task->set_dataset(tasks::Split::test, dataset);
@@ -120,13 +120,8 @@ EvalResult evaluate(const EvalRequest& request) {
   add_mistake_references(report, dataset);
 
   const std::filesystem::path out_dir = request.output_dir.empty() ? run.path() : request.output_dir;
-
-  // ---- REPORT MODULE HOOK: the finished report, the dataset it was measured on, out_dir -------
-  // `report` is complete here apart from what the report module derives from `dataset` (the
-  // mistakes' thumbnails; the eval loader's options are task->loader_options(tasks::Split::test)).
-  // report.json is written from `report` just below, so anything added here lands in it too;
-  // report.html belongs in out_dir beside it (the run's own files are under run.path()).
-  // ---------------------------------------------------------------------------------------------
+  // The mistakes' thumbnails go into `report` before report.json is written from it; report.html
+  // lands in out_dir beside it.
   tessera::report::add_thumbnails_and_write_html(report, dataset, task->loader_options(tasks::Split::test),
                                                 out_dir / "report.html", run.path());
 

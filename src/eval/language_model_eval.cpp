@@ -29,7 +29,7 @@ nlohmann::json evaluate_text(tasks::LanguageModelTask& task, data::TokenStream t
   if (tokens < 2) throw UserError("the text encodes to " + std::to_string(tokens) + " token(s): nothing to predict");
   const std::int64_t characters = text.characters;
   const std::size_t windows = data::evaluation_windows(tokens, context, stride).size();
-  task.mutable_config().text.eval_stride = static_cast<int>(stride);
+  task.set_eval_stride(static_cast<int>(stride));
   task.set_text(tasks::Split::test, std::move(text));
   if (group) task.shard(tasks::Split::test, group->rank(), group->size());
 
@@ -72,7 +72,7 @@ EvalResult evaluate_language_model(const EvalRequest& request) {
   const auto run = run::RunDirectory::open(request.run_dir);
   const torch::Device device = process_device(request);
   auto task = tasks::LanguageModelTask::from_run_directory(run, device, request.last_weights);
-  if (request.batch_size > 0) task->mutable_config().eval.batch_size = request.batch_size;
+  if (request.batch_size > 0) task->set_eval_batch_size(request.batch_size);
   const bool graphs = request.cuda_graphs || task->config().eval.cuda_graphs;
 
   text::EncodeReport encoded;

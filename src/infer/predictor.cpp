@@ -118,7 +118,7 @@ InferSummary predict(const InferRequest& request) {
   const auto run = run::RunDirectory::open(request.run_dir);
   const torch::Device device = resolve_device(request.device);
   auto task = tasks::ClassificationTask::from_run_directory(run, device);
-  if (request.batch_size > 0) task->mutable_config().eval.batch_size = request.batch_size;
+  if (request.batch_size > 0) task->set_eval_batch_size(request.batch_size);
   config::InferConfig settings = task->config().infer;
   if (!request.series.empty()) settings.series = request.series;
   if (!request.series_aggregate.empty()) settings.series_aggregate = request.series_aggregate;

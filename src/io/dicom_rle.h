@@ -1,7 +1,7 @@
 #pragma once
 // DICOM RLE Lossless (PS3.5 Annex G) decoded here rather than by DCMTK's decoder, which trusts each
 // frame to be one fragment: a frame split over several fragments came back with every row after
-// the first fragment boundary wrong (issue 19). Internal to src/io.
+// the first fragment boundary wrong. Internal to src/io.
 #include <cstddef>
 #include <cstdint>
 #include <vector>

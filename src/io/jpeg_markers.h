@@ -2,8 +2,8 @@
 // What a JPEG stream says about its own colour space, read from its markers the way libjpeg does
 // (jdapimin.c, default_decompress_parms): a JFIF APP0 marker means YCbCr; an Adobe APP14 marker
 // means RGB when its transform flag is 0 and YCbCr otherwise. Used where a DICOM header's
-// Photometric Interpretation and the stream disagree (issue 19: a JFIF stream in a file labelled
-// RGB came out in false colour). Internal to src/io; no DCMTK.
+// Photometric Interpretation and the stream disagree (a JFIF stream in a file labelled RGB would
+// otherwise come out in false colour). Internal to src/io; no DCMTK.
 #include <cstddef>
 #include <cstdint>
 

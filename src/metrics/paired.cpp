@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <random>
 #include <string>
 
 #include "tessera/core/error.h"
+#include "tessera/core/random.h"
 
 namespace tessera::metrics {
 namespace {
@@ -22,17 +22,6 @@ double binomial_half_cdf(std::int64_t k, std::int64_t n) {
     sum += std::exp(log_choose + log_half_n);
   }
   return sum;
-}
-
-// A uniform integer in [0, n): mt19937_64's output is fixed by the standard, unlike
-// std::uniform_int_distribution's mapping, so this keeps intervals identical across platforms.
-std::uint64_t uniform_below(std::mt19937_64& engine, std::uint64_t n) {
-  const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % n;
-  std::uint64_t x;
-  do {
-    x = engine();
-  } while (x >= limit);
-  return x % n;
 }
 
 // numpy.percentile's default ("linear") on sorted values.
@@ -86,12 +75,12 @@ BootstrapInterval paired_bootstrap(const std::vector<int>& a_correct, const std:
     }
     difference[i] = b_correct[i] - a_correct[i];
   }
-  std::mt19937_64 engine(seed);
+  SplitMix64 rng{seed};
   std::vector<double> means;
   means.reserve(static_cast<std::size_t>(resamples));
   for (int r = 0; r < resamples; ++r) {
     std::int64_t sum = 0;
-    for (std::size_t i = 0; i < n; ++i) sum += difference[uniform_below(engine, n)];
+    for (std::size_t i = 0; i < n; ++i) sum += difference[rng.below(n)];
     means.push_back(static_cast<double>(sum) / static_cast<double>(n));
   }
   std::sort(means.begin(), means.end());

@@ -141,12 +141,6 @@ std::string path_hint(const fs::path& path, bool dicom) {
   return clean.filename().string();
 }
 
-std::string format_p(double p) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.3g", p);
-  return buffer;
-}
-
 std::string pad(std::string text, std::size_t width, bool right = false) {
   if (text.size() >= width) return text;
   return right ? std::string(width - text.size(), ' ') + text : text + std::string(width - text.size(), ' ');
@@ -160,12 +154,14 @@ std::string table(const DriftComparison& comparison, const config::DriftConfig& 
     if (f.psi_drift) reasons += "PSI";
     if (f.ks_drift) reasons += std::string(reasons.empty() ? "" : ", ") + "KS";
     out += pad(f.name, 22) + pad(f.kind, 12) + pad(fixed(f.psi, 4), 9, true) +
-           pad(f.ks ? fixed(f.ks->statistic, 4) : "-", 9, true) + pad(f.ks ? format_p(f.ks->p_value) : "-", 11, true) +
-           "  " + (f.drift() ? "YES (" + reasons + ")" : "no") + "\n";
+           pad(f.ks ? fixed(f.ks->statistic, 4) : "-", 9, true) +
+           pad(f.ks ? p_value_text(f.ks->p_value) : "-", 11, true) + "  " +
+           (f.drift() ? "YES (" + reasons + ")" : "no") + "\n";
   }
-  out += "thresholds: PSI >= " + fixed(settings.psi_threshold, 3) + "; KS p < " + format_p(comparison.ks_alpha);
+  out += "thresholds: PSI >= " + fixed(settings.psi_threshold, 3) + "; KS p < " + p_value_text(comparison.ks_alpha);
   if (settings.ks_correction == "bonferroni" && comparison.ks_tests > 1) {
-    out += " (" + format_p(settings.ks_pvalue) + " / " + std::to_string(comparison.ks_tests) + " tests, Bonferroni)";
+    out +=
+        " (" + p_value_text(settings.ks_pvalue) + " / " + std::to_string(comparison.ks_tests) + " tests, Bonferroni)";
   }
   out += "\n";
   return out;
@@ -191,6 +187,57 @@ nlohmann::json feature_json(const FeatureDrift& f) {
     j["new_proportions"] = f.new_proportions;
   }
   return j;
+}
+
+// "drift detected in 2 of 9 features: a, b" or "no drift: ...".
+std::string drift_verdict(const DriftComparison& c, const std::vector<std::string>& drifted) {
+  if (!c.drift) return "no drift: none of the " + std::to_string(c.features.size()) + " features crossed a threshold";
+  return "drift detected in " + std::to_string(drifted.size()) + " of " + std::to_string(c.features.size()) +
+         " features: " + join(drifted);
+}
+
+// Which new data was measured, by hint only (DICOM paths may name patients).
+struct DataSeen {
+  std::string path_hint;
+  std::size_t samples = 0, used = 0;
+};
+
+// drift.json without the run, device and timing the caller adds.
+nlohmann::json record_drift(const DriftComparison& c, const FeatureSummary& current, const DriftReference& reference,
+                            const config::DriftConfig& settings, const DataSeen& seen) {
+  std::vector<std::string> drifted;
+  for (const auto& f : c.features) {
+    if (f.drift()) drifted.push_back(f.name);
+  }
+  nlohmann::json features = nlohmann::json::array();
+  for (const auto& f : c.features) features.push_back(feature_json(f));
+  return {{"data",
+           {{"path_hint", seen.path_hint},
+            {"samples", seen.samples},
+            {"used", seen.used},
+            {"images", current.images},
+            {"unreadable", current.unreadable}}},
+          {"reference",
+           {{"images", reference.features.images},
+            {"train_samples", reference.train_samples},
+            {"prediction_split", reference.prediction_split},
+            {"predicted_images", reference.features.predicted_images}}},
+          {"settings",
+           {{"psi_threshold", settings.psi_threshold},
+            {"psi_epsilon", settings.psi_epsilon},
+            {"psi_bins", settings.psi_bins},
+            {"histogram_bins", settings.histogram_bins},
+            {"ks_pvalue", settings.ks_pvalue},
+            {"ks_correction", settings.ks_correction},
+            {"ks_tests", c.ks_tests},
+            {"ks_pvalue_per_test", c.ks_alpha},
+            {"ks_method", "asymptotic, as scipy.stats.ks_2samp(method='asymp'): kstwo.sf(D, round(n*m/(n+m)))"},
+            {"max_images", settings.max_images},
+            {"sample_size", settings.sample_size}}},
+          {"features", features},
+          {"drift", c.drift},
+          {"drifted_features", drifted},
+          {"verdict", drift_verdict(c, drifted)}};
 }
 
 }  // namespace
@@ -244,55 +291,15 @@ DriftResult detect_drift(const DriftRequest& request) {
   }
   DriftResult result;
   result.comparison = compare(reference.features, current, settings);
-  const DriftComparison& c = result.comparison;
-  std::vector<std::string> drifted;
-  for (const auto& f : c.features) {
-    if (f.drift()) drifted.push_back(f.name);
-  }
-  std::string verdict;
-  if (c.drift) {
-    verdict = "drift detected in " + std::to_string(drifted.size()) + " of " + std::to_string(c.features.size()) +
-              " features:";
-    for (std::size_t i = 0; i < drifted.size(); ++i) verdict += (i ? ", " : " ") + drifted[i];
-  } else {
-    verdict = "no drift: none of the " + std::to_string(c.features.size()) + " features crossed a threshold";
-  }
-  nlohmann::json features = nlohmann::json::array();
-  for (const auto& f : c.features) features.push_back(feature_json(f));
-  result.report = {
-      {"run", run.path().filename().string()},
-      {"data",
-       {{"path_hint", path_hint(request.data, dicom)},
-        {"samples", all.samples.size()},
-        {"used", used.samples.size()},
-        {"images", current.images},
-        {"unreadable", current.unreadable}}},
-      {"reference",
-       {{"images", reference.features.images},
-        {"train_samples", reference.train_samples},
-        {"prediction_split", reference.prediction_split},
-        {"predicted_images", reference.features.predicted_images}}},
-      {"settings",
-       {{"psi_threshold", settings.psi_threshold},
-        {"psi_epsilon", settings.psi_epsilon},
-        {"psi_bins", settings.psi_bins},
-        {"histogram_bins", settings.histogram_bins},
-        {"ks_pvalue", settings.ks_pvalue},
-        {"ks_correction", settings.ks_correction},
-        {"ks_tests", c.ks_tests},
-        {"ks_pvalue_per_test", c.ks_alpha},
-        {"ks_method", "asymptotic, as scipy.stats.ks_2samp(method='asymp'): kstwo.sf(D, round(n*m/(n+m)))"},
-        {"max_images", settings.max_images},
-        {"sample_size", settings.sample_size}}},
-      {"features", features},
-      {"drift", c.drift},
-      {"drifted_features", drifted},
-      {"verdict", verdict},
-      {"device", request.device},
-      {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}};
+  const DataSeen seen{path_hint(request.data, dicom), all.samples.size(), used.samples.size()};
+  result.report = record_drift(result.comparison, current, reference, settings, seen);
+  result.report["run"] = run.path().filename().string();
+  result.report["device"] = request.device;
+  result.report["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   result.output = request.output.empty() ? run.path() / "drift.json" : request.output;
   write_file_atomic(result.output, result.report.dump(2) + "\n");
-  result.table = table(c, settings) + verdict + "\n";
+  const std::string verdict = result.report["verdict"].get<std::string>();
+  result.table = table(result.comparison, settings) + verdict + "\n";
   log::info("drift: ", current.images, " new images (", current.unreadable, " unreadable) against ",
             reference.features.images, " reference images in ", fixed(result.report["seconds"].get<double>(), 2),
             " s: ", verdict);

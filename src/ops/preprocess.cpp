@@ -4,8 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "tessera/core/random.h"
 #include "tessera/ops/resize.h"
-#include "splitmix64.h"
 
 namespace tessera::ops {
 namespace {
@@ -56,8 +56,6 @@ int centred_offset(int size, int crop) {
   if (excess % 2 == 0) return half;
   return half % 2 == 0 ? half : half + 1;  // Python round(): x.5 goes to the even neighbour
 }
-
-using detail::SplitMix64;
 
 }  // namespace
 

@@ -1,6 +1,6 @@
 #pragma once
 // Launchers of the fused preprocessing kernels (preprocess_kernels.cu): raw device pointers and a
-// stream, no torch types, so the .cu compiles without torch headers (DESIGN.md, "ops").
+// stream, no torch types, so the .cu compiles without torch headers (README, Architecture: ops).
 // Each launches one kernel for the whole batch and throws std::runtime_error when the launch
 // fails. `samples` is a device array of out.batch descriptors.
 #include <cuda_runtime_api.h>

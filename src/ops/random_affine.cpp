@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "splitmix64.h"
+#include "tessera/core/random.h"
 
 namespace tessera::ops {
 
@@ -19,7 +19,7 @@ AffineParams random_affine(const AffineJitter& jitter, std::uint64_t sample_seed
   if (!(jitter.max_scale >= 0.0 && jitter.max_scale < 1.0)) {
     throw std::invalid_argument("random_affine: scale jitter must be in [0, 1), got " + std::to_string(jitter.max_scale));
   }
-  detail::SplitMix64 rng{sample_seed ^ 0x616666696E65ull};  // "affine": a stream apart from the crop's
+  SplitMix64 rng{sample_seed ^ 0x616666696E65ull};  // "affine": a stream apart from the crop's
   AffineParams params;
   params.radians = (2.0 * rng.unit() - 1.0) * jitter.max_degrees * std::numbers::pi / 180.0;
   params.scale = 1.0 + (2.0 * rng.unit() - 1.0) * jitter.max_scale;

@@ -7,6 +7,7 @@
 #include "json_fields.h"
 #include "page.h"
 #include "pages.h"
+#include "tessera/core/format.h"
 #include "tessera/report/charts.h"
 #include "tessera/report/html.h"
 #include "tessera/report/report_page.h"
@@ -24,19 +25,11 @@ const json& run_entry(const json& compare, const char* which) {
   return entry ? *entry : empty;
 }
 
-std::string signed_points(std::optional<double> v) {  // a difference of proportions in percentage points
-  if (!v) return "\xE2\x80\x93";
-  char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "%+.2f pp", 100.0 * *v);
-  return buffer;
+std::string points_text(std::optional<double> v) {  // a difference of proportions in percentage points
+  return v ? signed_points(*v, 2) + " pp" : "\xE2\x80\x93";
 }
 
-std::string p_value_text(std::optional<double> p) {
-  if (!p) return "\xE2\x80\x93";
-  char buffer[48];
-  std::snprintf(buffer, sizeof buffer, *p < 1e-4 ? "%.1e" : "%.4f", *p);
-  return buffer;
-}
+std::string p_value_text(std::optional<double> p) { return p ? tessera::p_value_text(*p, 4) : "\xE2\x80\x93"; }
 
 void add_accuracy_section(Page& page, const json& compare, const std::string& name_a, const std::string& name_b) {
   const json& a = run_entry(compare, "a");
@@ -146,9 +139,9 @@ std::string render_compare_html(const nlohmann::json& compare) {
   page.lead(tiles_html({
       {"accuracy A", percent_or_dash(number_at(a, "accuracy")), name_a},
       {"accuracy B", percent_or_dash(number_at(b, "accuracy")), name_b},
-      {"difference B - A", signed_points(number_at(compare, "accuracy_difference")),
-       bootstrap ? "interval " + signed_points(number_at(*bootstrap, "low")) + " to " +
-                       signed_points(number_at(*bootstrap, "high"))
+      {"difference B - A", points_text(number_at(compare, "accuracy_difference")),
+       bootstrap ? "interval " + points_text(number_at(*bootstrap, "low")) + " to " +
+                       points_text(number_at(*bootstrap, "high"))
                  : ""},
       {"McNemar p", p_value_text(mcnemar ? number_at(*mcnemar, "p_value") : std::nullopt),
        mcnemar ? integer_or_dash(number_at(*mcnemar, "a_only")) + " A-only vs " +

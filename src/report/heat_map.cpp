@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "tessera/core/format.h"
 #include "tessera/report/charts.h"
 #include "tessera/report/html.h"
 #include "tessera/report/svg.h"
@@ -26,11 +27,7 @@ std::string blues(double t) {
   return hex;
 }
 
-std::string count_text(double count) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.0f", count);
-  return buffer;
-}
+std::string count_text(double count) { return printed("%.0f", count); }
 
 }  // namespace
 

@@ -2,35 +2,17 @@
 
 #include <cstdint>
 
+#include "tessera/text/utf8.h"
+
 namespace tessera::report {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
-// Length of the well-formed UTF-8 sequence starting at text[i], 0 when it is ill-formed
-// (overlong forms, surrogates and values past U+10FFFF included).
+// Length of the well-formed UTF-8 sequence starting at text[i], 0 when it is ill-formed.
 std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(text[k]); };
-  const std::uint8_t lead = byte(i);
-  std::size_t length = 0;
-  std::uint32_t min_value = 0, value = 0;
-  if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2, min_value = 0x80, value = lead & 0x1Fu;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3, min_value = 0x800, value = lead & 0x0Fu;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4, min_value = 0x10000, value = lead & 0x07u;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  for (std::size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0u) != 0x80u) return 0;
-    value = (value << 6) | (byte(i + k) & 0x3Fu);
-  }
-  if (value < min_value || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) return 0;
-  return length;
+  const text::Utf8Step step = text::decode_step(text, i);
+  return step.problem == text::Utf8Problem::none ? step.length : 0;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <torch/nn/functional/loss.h>
 
 #include "tessera/core/error.h"
+#include "tessera/core/format.h"
 #include "tessera/core/logging.h"
 #include "tessera/data/dataset.h"
 #include "tessera/data/loader.h"
@@ -14,12 +15,6 @@
 
 namespace tessera::tasks {
 namespace {
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
-  return out;
-}
 
 }  // namespace
 
@@ -74,7 +69,7 @@ void ClassificationTask::build_network() {
   const auto classes = static_cast<std::int64_t>(classes_.size());
   if (config_.model.num_classes != 0 && config_.model.num_classes != classes) {
     throw UserError("model.num_classes is " + std::to_string(config_.model.num_classes) + " but the data has " +
-                    std::to_string(classes) + " classes (" + join(classes_) + "); set it to 0 to follow the data");
+                    std::to_string(classes) + " classes (" + join(classes_, ",") + "); set it to 0 to follow the data");
   }
   models::ModelSpec spec;
   spec.name = config_.model.name;
@@ -106,7 +101,7 @@ void ClassificationTask::compute_class_weights(const data::ClassificationDataset
   } else if (!weights.values.empty()) {
     if (weights.values.size() != classes) {
       throw UserError("train.class_weights has " + std::to_string(weights.values.size()) + " values but the data has " +
-                      std::to_string(classes) + " classes (" + join(train.classes) + ")");
+                      std::to_string(classes) + " classes (" + join(train.classes, ",") + ")");
     }
     std::vector<float> values(weights.values.begin(), weights.values.end());
     class_weights_ = torch::tensor(values);

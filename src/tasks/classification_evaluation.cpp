@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "tessera/core/error.h"
+#include "tessera/core/format.h"
 #include "tessera/metrics/binary.h"
 #include "tessera/metrics/calibration.h"
 
@@ -15,12 +16,6 @@ constexpr std::size_t kCurvePoints = 1000;  // report.json's ROC/PR curves are t
 
 nlohmann::json number_or_null(double value) {
   return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
 }
 
 }  // namespace

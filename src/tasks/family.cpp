@@ -1,21 +1,15 @@
 #include "tessera/tasks/family.h"
 
 #include <cmath>
-#include <cstdio>
 
 #include "tessera/core/error.h"
+#include "tessera/core/format.h"
 #include "tessera/data/dataset.h"
 #include "tessera/tasks/classification.h"
 #include "tessera/tasks/language_model.h"
 
 namespace tessera::tasks {
 namespace {
-
-std::string printed(const char* format, auto... values) {
-  char line[256];
-  std::snprintf(line, sizeof line, format, values...);
-  return line;
-}
 
 long long whole(const nlohmann::json& end_of_run, const char* key) { return end_of_run.value(key, std::int64_t{0}); }
 

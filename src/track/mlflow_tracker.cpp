@@ -212,8 +212,8 @@ class MlflowTracker final : public RunTracker {
   }
 
   config::ExperimentConfig config_;
-  std::string task_family_;
   run::RunDirectory run_dir_;
+  std::string task_family_;
   std::optional<MlflowRun> run_;
   std::set<std::string> logged_files_;
 };

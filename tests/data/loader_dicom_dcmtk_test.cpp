@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "support/pydicom_files.h"
 #include "support/temp_dir.h"
 #include "tessera/core/error.h"
 #include "tessera/core/logging.h"
@@ -36,7 +37,7 @@ namespace fs = std::filesystem;
 using tessera::testing::TempDir;
 using tessera::testing::write_text;
 
-const fs::path kFiles = "/usr/lib/python3/dist-packages/pydicom/data/test_files";
+const fs::path kFiles = tessera::testing::kPydicomTestFiles;
 const char* kPython = "/usr/bin/python3";
 // CT_small.dcm's identifying values (notes/dicom.md).
 const std::vector<std::string> kPhi = {"CompressedSamples", "1CT1", "JFK IMAGING CENTER", "ABCD1234", "20040119",

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "e2e/cli.h"
+#include "support/pydicom_files.h"
 
 namespace tessera::e2e {
 namespace {
@@ -40,7 +41,7 @@ fs::path bad_inputs() {
   return dir;
 }
 
-bool has_pydicom_files() { return fs::exists("/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm"); }
+bool has_pydicom_files() { return fs::exists(tessera::testing::kPydicomTestFiles / "CT_small.dcm"); }
 
 void check(const Case& c) {
   SCOPED_TRACE(c.name);
@@ -199,7 +200,7 @@ TEST(BadInput, UnreadablePermissionsAreReported) {
 TEST(BadInput, DicomProblemsAreSkippedWithoutNamingTheFiles) {
   if (!has_pydicom_files()) GTEST_SKIP() << "needs Debian's python3-pydicom test files";
   const fs::path dir = fresh_dir("bad-dicom");
-  const fs::path files = "/usr/lib/python3/dist-packages/pydicom/data/test_files";
+  const fs::path files = tessera::testing::kPydicomTestFiles;
   for (const char* label : {"a", "b"}) {
     fs::create_directories(dir / "patient-Doe^John" / label);
     for (int i = 0; i < 3; ++i) {

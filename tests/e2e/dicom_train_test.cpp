@@ -10,12 +10,13 @@
 #include <vector>
 
 #include "e2e/cli.h"
+#include "support/pydicom_files.h"
 
 namespace tessera::e2e {
 namespace {
 namespace fs = std::filesystem;
 
-const fs::path kFiles = "/usr/lib/python3/dist-packages/pydicom/data/test_files";
+const fs::path kFiles = tessera::testing::kPydicomTestFiles;
 const std::vector<std::string> kPhi = {"CompressedSamples", "1CT1", "JFK IMAGING CENTER", "ABCD1234", "20040119",
                                        "1.3.6.1.4.1.5962.1."};
 

@@ -12,15 +12,16 @@
 
 #include <unistd.h>
 
-#include "tessera/infer/series.h"
+#include "support/pydicom_files.h"
 #include "tessera/core/remove_tree.h"
+#include "tessera/infer/series.h"
 
 namespace fs = std::filesystem;
 using namespace tessera::infer;
 
 namespace {
 const fs::path kNibabel = "/usr/lib/python3/dist-packages/nibabel/nicom/tests/data";
-const fs::path kPydicom = "/usr/lib/python3/dist-packages/pydicom/data/test_files";
+const fs::path kPydicom = tessera::testing::kPydicomTestFiles;
 }  // namespace
 
 TEST(FindSeries, FoldersOfSlicesAtDistinctPositionsOnly) {

@@ -16,10 +16,11 @@
 
 #include <unistd.h>
 
+#include "support/pydicom_files.h"
 #include "tessera/core/error.h"
+#include "tessera/core/remove_tree.h"
 #include "tessera/io/dicom.h"
 #include "tessera/ops/dicom_intensity.h"
-#include "tessera/core/remove_tree.h"
 
 namespace fs = std::filesystem;
 using tessera::DecodeError;
@@ -28,7 +29,7 @@ using namespace tessera::io;
 namespace {
 
 constexpr float kTolerance = 1e-3f;
-const fs::path kFiles = "/usr/lib/python3/dist-packages/pydicom/data/test_files";
+const fs::path kFiles = tessera::testing::kPydicomTestFiles;
 const char* kPython = "/usr/bin/python3";
 
 bool run(const std::string& command) { return std::system((command + " >/dev/null 2>&1").c_str()) == 0; }

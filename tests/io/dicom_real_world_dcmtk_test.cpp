@@ -16,6 +16,7 @@
 
 #include <unistd.h>
 
+#include "support/pydicom_files.h"
 #include "tessera/core/error.h"
 #include "tessera/core/remove_tree.h"
 #include "tessera/io/dicom.h"
@@ -30,7 +31,7 @@ namespace {
 
 const fs::path kFixtures = TESSERA_SOURCE_DIR "/tests/fixtures/dicom";
 const std::string kScripts = TESSERA_SOURCE_DIR "/tests/io/";
-const fs::path kPydicomFiles = "/usr/lib/python3/dist-packages/pydicom/data/test_files";
+const fs::path kPydicomFiles = tessera::testing::kPydicomTestFiles;
 const char* const kPydicomJpeg2000[] = {"JPEG2000.dcm", "MR_small_jp2klossless.dcm", "693_J2KI.dcm",
                                         "GDCMJ2K_TextGBR.dcm", "J2K_pixelrep_mismatch.dcm", "SC_rgb_gdcm_KY.dcm"};
 

@@ -13,10 +13,11 @@
 
 #include <unistd.h>
 
+#include "support/pydicom_files.h"
 #include "tessera/core/error.h"
+#include "tessera/core/remove_tree.h"
 #include "tessera/io/dicom.h"
 #include "tessera/io/dicom_series.h"
-#include "tessera/core/remove_tree.h"
 
 namespace fs = std::filesystem;
 using namespace tessera::io;
@@ -118,7 +119,7 @@ TEST_F(DicomSeriesTest, GapIsReportedAndDuplicateLeftOut) {
 }
 
 TEST_F(DicomSeriesTest, MismatchedSlicesAndEmptyFoldersAreClearErrors) {
-  fs::copy_file("/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm", dir_ / "c.dcm");
+  fs::copy_file(tessera::testing::kPydicomTestFiles / "CT_small.dcm", dir_ / "c.dcm");
   try {
     load_dicom_volume(dir_);
     FAIL() << "expected a DecodeError";

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "support/pydicom_files.h"
 #include "support/temp_dir.h"
 #include "tessera/io/dicom.h"
 
@@ -38,7 +39,7 @@ TEST(DicomSniff, PartTenPreambleOrAPlausibleFirstElement) {
 
 // Real files without a preamble, from pydicom's test set (Debian python3-pydicom), renamed.
 TEST(DicomSniff, PydicomsFilesWithoutPreambleAreRecognised) {
-  const fs::path files = "/usr/lib/python3/dist-packages/pydicom/data/test_files";
+  const fs::path files = tessera::testing::kPydicomTestFiles;
   if (!fs::exists(files / "no_meta.dcm")) GTEST_SKIP() << "needs Debian's python3-pydicom test files";
   TempDir t;
   for (const char* name : {"ExplVR_LitEndNoMeta.dcm", "ExplVR_BigEndNoMeta.dcm", "MR_small_implicit.dcm",

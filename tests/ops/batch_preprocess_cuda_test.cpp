@@ -1,5 +1,5 @@
 // The fused CUDA kernels through preprocess_images / preprocess_medical on CUDA tensors, against
-// the CPU path on the same inputs (DESIGN.md tolerances: 1e-4 float, 1 level u8, here 1 ulp bf16).
+// the CPU path on the same inputs (README's tolerances: 1e-4 float, 1 level u8, here 1 ulp bf16).
 // Built as test_ops_cuda (ctest label `cuda`); every test skips where there is no GPU.
 #include "tessera/ops/batch_preprocess.h"
 

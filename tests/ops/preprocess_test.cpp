@@ -1,7 +1,7 @@
 // The fused preprocessing reference against (a) a direct per-pixel re-implementation written from
 // the stated formulas in double precision, (b) hand-computed values, (c) PyTorch's bilinear
 // interpolate. Tolerances: 1e-5 absolute where only float rounding separates the two sides,
-// 1e-4 against PyTorch (the DESIGN.md float tolerance the CUDA kernel will be held to).
+// 1e-4 against PyTorch (the float tolerance of README's preprocessing conventions the CUDA kernel will be held to).
 #include "tessera/ops/preprocess.h"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // apply_affine against OpenCV: cv::getRotationMatrix2D about the centre of the pixel grid
 // ((W-1)/2, (H-1)/2 in pixel-index coordinates, which is the half-pixel-centre convention of
-// DESIGN.md) and cv::warpAffine with INTER_LINEAR and a constant border. OpenCV quantises the
+// README, Preprocessing conventions) and cv::warpAffine with INTER_LINEAR and a constant border. OpenCV quantises the
 // sampling position to 1/32 pixel (INTER_TAB_SIZE), so the images are smooth (neighbours differ
 // by at most 0.11) and the tolerances follow from that step: 0.005 where all four bilinear taps
 // lie inside the image, and 0.03 (1/32 of the largest jump to the fill, 0.75) where a tap falls

@@ -182,7 +182,7 @@ inline std::string describe(const MedicalCase& k) {
   return s.str();
 }
 
-// The tolerances of DESIGN.md, measured as one number per dtype: float absolute difference, u8
+// The tolerances of README's preprocessing conventions, measured as one number per dtype: float absolute difference, u8
 // levels, and for bf16 units of one bf16 ulp of the float reference value. That unit is floored at
 // the float tolerance (1e-4): near 0 a bf16 ulp is tiny, and a float-level difference before the
 // conversion (expf in the sigmoid window) would otherwise count as many ulps.

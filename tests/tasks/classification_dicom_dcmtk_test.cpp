@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "support/pydicom_files.h"
 #include "support/temp_dir.h"
 #include "tessera/core/config/experiment.h"
 #include "tessera/io/dicom.h"
@@ -19,7 +20,7 @@ namespace fs = std::filesystem;
 using tessera::testing::TempDir;
 using Mode = ops::WindowChoice::Mode;
 
-const fs::path kFiles = "/usr/lib/python3/dist-packages/pydicom/data/test_files";
+const fs::path kFiles = tessera::testing::kPydicomTestFiles;
 
 class DicomTaskTest : public ::testing::Test {
  protected:

@@ -2,9 +2,9 @@
 // Removes a file, or a folder with everything under it, like std::filesystem::remove_all but
 // without calling it. On a machine whose libstdc++ is newer than the one LibTorch was built
 // against (Ubuntu 24.04's GCC 14 runtime on the GPU machine), libstdc++'s remove_all binds some of
-// its internal std::filesystem symbols to the copies LibTorch exports and jumps to address 0:
-// seen on an H200 on 2026-11-26 (tools/device_check.sh's backtrace; the same tests passed when
-// their folder was left in place). POSIX nftw never goes through those symbols. Symbolic links
+// its internal std::filesystem symbols to the copies LibTorch exports and jumps to address 0
+// (tools/device_check.sh's backtrace on the GPU machine; the same tests passed when their folder
+// was left in place). POSIX nftw never goes through those symbols. Symbolic links
 // are removed, never followed.
 #include <cstdint>
 #include <filesystem>

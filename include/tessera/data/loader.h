@@ -21,6 +21,7 @@
 
 #include <torch/torch.h>
 
+#include "tessera/core/random.h"
 #include "tessera/data/dataset.h"
 #include "tessera/data/sample_source.h"
 #include "tessera/data/shard.h"
@@ -102,9 +103,9 @@ struct Batch {
   std::int64_t size() const { return static_cast<std::int64_t>(indices.size()); }
 };
 
-// splitmix64 and the derived per-sample seed, exposed for tests and for anyone who needs to
-// recompute a sample's augmentation outside the loader.
-std::uint64_t splitmix64(std::uint64_t x);
+// The derived per-sample seed (core/random.h's splitmix64 of seed, epoch and index), exposed for
+// tests and for anyone who needs to recompute a sample's augmentation outside the loader.
+using tessera::splitmix64;
 std::uint64_t sample_seed(std::uint64_t seed, std::int64_t epoch, std::size_t index);
 // The epoch's visiting order: a Fisher-Yates shuffle driven by splitmix64 from (seed, epoch),
 // identical on every platform and standard library.

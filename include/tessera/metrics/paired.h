@@ -36,8 +36,8 @@ struct BootstrapInterval {
 // Percentile bootstrap interval of accuracy(B) - accuracy(A): `resamples` times, draw n samples
 // with replacement (the same draw for both models, so the pairing is kept) and take the mean of
 // b_correct - a_correct; the interval is the (1 - confidence)/2 and (1 + confidence)/2 quantiles
-// of those means (numpy's linear percentile). The draws come from std::mt19937_64 seeded with
-// `seed` and an unbiased rejection step, so the interval is the same on every platform.
+// of those means (numpy's linear percentile). The draws come from core/random.h's SplitMix64
+// seeded with `seed` and its unbiased bounded draw, so the interval is the same on every platform.
 // a_correct and b_correct hold 0/1 and have the same, non-zero length; resamples >= 1 and
 // confidence in (0, 1); else UserError.
 BootstrapInterval paired_bootstrap(const std::vector<int>& a_correct, const std::vector<int>& b_correct,

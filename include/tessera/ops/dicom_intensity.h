@@ -1,6 +1,6 @@
 #pragma once
 // A DICOM header's intensity settings as the medical pipeline takes them. Header-only and in ops
-// because ops sits above io (DESIGN.md, modules): io must not include ops.
+// because ops sits above io (README, Architecture): io must not include ops.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

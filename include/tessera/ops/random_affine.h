@@ -2,12 +2,11 @@
 // Random rotation and scaling of a preprocessed training batch, each image about its centre: the
 // augmentation beside the loader's shifts (data.pad) and flips (data.hflip), set by data.rotate
 // and data.scale (both 0, off, by default). Handwriting varies in slant and size more than in
-// position. Measured on the digits demo (issue 17, 2026-12-07): +-10 degrees and +-10% raised
-// validation accuracy by 0.2-0.4 points but not test accuracy (98.4-98.8% either way), so
-// configs/digits.yaml does not use it yet.
+// position. On the digits demo, +-10 degrees and +-10% raised validation accuracy by 0.2-0.4
+// points but not test accuracy (98.4-98.8% either way), so configs/digits.yaml does not use it.
 //
 // The warp is torch's affine_grid + grid_sample (bilinear, align_corners = false: the half-pixel
-// centres of DESIGN.md), so one code path runs on the CPU and on CUDA. Parameters are drawn on
+// centres of README's preprocessing conventions), so one code path runs on the CPU and on CUDA. Parameters are drawn on
 // the host from (seed, epoch, sample index), never from torch's global generator, so a sample
 // gets the same warp on either device and after a resume.
 #include <torch/types.h>

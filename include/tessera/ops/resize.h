@@ -1,5 +1,5 @@
 #pragma once
-// Bilinear resize, CPU reference. Convention (DESIGN.md, "Preprocessing conventions"):
+// Bilinear resize, CPU reference. Convention (README, "Preprocessing conventions"):
 // half-pixel centres, src = (dst + 0.5) * in / out - 0.5, clamped to [0, in - 1], no antialias:
 // the convention of OpenCV INTER_LINEAR and PyTorch align_corners=false.
 #include <cstdint>

@@ -30,7 +30,7 @@ class ClassificationTask final : public Task {
                                                                 bool last_weights = false);
 
   const config::ExperimentConfig& config() const { return config_; }
-  config::ExperimentConfig& mutable_config() { return config_; }
+  void set_eval_batch_size(int batch_size) override { config_.eval.batch_size = batch_size; }
 
   // Replaces one split's dataset (eval: --data PATH; infer: unlabelled files).
   void set_dataset(Split split, data::ClassificationDataset dataset);

@@ -39,8 +39,9 @@ class LanguageModelTask final : public Task {
   static std::filesystem::path tokenizer_path(const run::RunDirectory& run);
 
   const config::ExperimentConfig& config() const { return config_; }
-  // eval adjusts eval.batch_size and text.eval_stride of a loaded run before it starts a pass.
-  config::ExperimentConfig& mutable_config() { return config_; }
+  void set_eval_batch_size(int batch_size) override { config_.eval.batch_size = batch_size; }
+  // Tokens between the starts of consecutive evaluation windows (eval --stride), from the next pass.
+  void set_eval_stride(int stride) { config_.text.eval_stride = stride; }
   const text::Tokenizer& tokenizer() const { return *tokenizer_; }
   models::GptImpl& gpt() { return *gpt_; }
   // `documents` encoded with the run's tokenizer (its policy for ill-formed UTF-8 and unknown

@@ -98,6 +98,10 @@ class Task {
   virtual void shard(Split split, int rank, int world) = 0;
   virtual std::optional<TaskBatch> next_batch(Split split) = 0;
 
+  // The batch size of evaluation passes (val, test) from the next pass on: eval, infer and
+  // compare's --batch-size over a run's own eval.batch_size.
+  virtual void set_eval_batch_size(int batch_size) = 0;
+
   virtual std::unique_ptr<Evaluation> new_evaluation() const = 0;
   // Writes what eval/infer need besides weights and config (labels, tokenizer) into the run.
   virtual void write_to_run(const run::RunDirectory& run) const = 0;
