@@ -67,13 +67,13 @@ def includes_in(folder, root):
 
 
 def closure(modules, start):
-    seen, todo = set(), list(start)
-    while todo:
-        module = todo.pop()
+    seen, pending = set(), list(start)
+    while pending:
+        module = pending.pop()
         if module in seen or module not in modules:
             continue
         seen.add(module)
-        todo.extend(modules[module][0])
+        pending.extend(modules[module][0])
     return seen
 
 

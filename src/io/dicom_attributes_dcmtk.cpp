@@ -7,6 +7,7 @@
 #include "dcmtk/dcmdata/dcsequen.h"
 
 #include "dcmtk_setup.h"
+#include "dicom_values.h"
 #include "tessera/core/error.h"
 
 namespace tessera::io::detail {
@@ -112,13 +113,7 @@ void read_functional_groups(DcmItem& dataset, DicomMetadata& meta) {
   meta.frame_attributes.resize(frames);
   for (std::size_t f = 0; f < frames; ++f) {
     FrameAttributes& frame = meta.frame_attributes[f];
-    // What the groups leave out stays as the top level says.
-    frame.rescale_slope = meta.rescale_slope;
-    frame.rescale_intercept = meta.rescale_intercept;
-    frame.has_window = meta.has_window;
-    frame.window_center = meta.window_center;
-    frame.window_width = meta.window_width;
-    frame.image_position = meta.image_position;
+    frame = top_level_frame_values(meta);  // what the groups leave out stays as the top level says
     if (DcmItem* pvt = groups.macro(f, DCM_PixelValueTransformationSequence)) {
       Float64 v = 0;
       if (pvt->findAndGetFloat64(DCM_RescaleSlope, v).good()) { frame.rescale_slope = v; any_rescale = true; }

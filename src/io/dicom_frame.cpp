@@ -2,6 +2,7 @@
 // dataset source (select_frame), series volumes and infer's series of frames (frame_metadata).
 #include <string>
 
+#include "dicom_values.h"
 #include "tessera/core/error.h"
 #include "tessera/io/dicom.h"
 
@@ -11,13 +12,7 @@ DicomMetadata frame_metadata(const DicomMetadata& meta, int frame) {
   DicomMetadata one = meta;
   one.frames = 1;
   if (frame >= 0 && static_cast<std::size_t>(frame) < meta.frame_attributes.size()) {
-    const FrameAttributes& a = meta.frame_attributes[static_cast<std::size_t>(frame)];
-    one.rescale_slope = a.rescale_slope;
-    one.rescale_intercept = a.rescale_intercept;
-    one.has_window = a.has_window;
-    one.window_center = a.window_center;
-    one.window_width = a.window_width;
-    one.image_position = a.image_position;
+    detail::set_frame_values(one, meta.frame_attributes[static_cast<std::size_t>(frame)]);
   }
   one.frame_attributes.clear();
   return one;

@@ -18,4 +18,21 @@ void stored_to_values(const std::uint8_t* data, std::size_t size, int bytes, con
 // Replaces each stored word (masked and sign-extended as meta says) by its Modality LUT entry.
 void apply_modality_lut(const ModalityLut& lut, const DicomMetadata& meta, std::vector<std::uint16_t>& words);
 
+// The per-frame values as `meta`'s top level states them: what a frame has unless its functional
+// groups say otherwise.
+inline FrameAttributes top_level_frame_values(const DicomMetadata& meta) {
+  return {meta.rescale_slope, meta.rescale_intercept, meta.has_window,
+          meta.window_center, meta.window_width,      meta.image_position};
+}
+
+// Puts one frame's values into `meta`'s top-level fields.
+inline void set_frame_values(DicomMetadata& meta, const FrameAttributes& frame) {
+  meta.rescale_slope = frame.rescale_slope;
+  meta.rescale_intercept = frame.rescale_intercept;
+  meta.has_window = frame.has_window;
+  meta.window_center = frame.window_center;
+  meta.window_width = frame.window_width;
+  meta.image_position = frame.image_position;
+}
+
 }  // namespace tessera::io::detail
