@@ -10,16 +10,15 @@
 #include "tessera/core/error.h"
 #include "tessera/core/format.h"
 #include "tessera/core/logging.h"
-#include "tessera/core/progress.h"
 #include "tessera/data/dataset.h"
-#include "tessera/eval/graphed_forward.h"
-#include "tessera/eval/sample_reference.h"
+#include "tessera/data/sample_reference.h"
 #include "tessera/metrics/classification.h"
 #include "tessera/metrics/paired.h"
 #include "tessera/report/report_page.h"
 #include "tessera/run/run_directory.h"
 #include "tessera/tasks/classification.h"
 #include "tessera/tasks/classification_evaluation.h"
+#include "tessera/tasks/evaluation_pass.h"
 #include "tessera/tasks/family.h"
 
 namespace tessera::eval {
@@ -36,20 +35,15 @@ RunPredictions predict(const run::RunDirectory& run, const data::ClassificationD
   auto task = tasks::ClassificationTask::from_run_directory(run, device);
   if (request.batch_size > 0) task->set_eval_batch_size(request.batch_size);
   task->set_dataset(tasks::Split::test, dataset);
-  const c10::InferenceMode inference;
-  GraphedForward forward(*task, /*use_graphs=*/false);
-  tasks::ClassificationEvaluation evaluation(task->classes(), task->config().eval);
   RunPredictions out{run.path().filename().string(), {}};
-  Progress bar(out.name, static_cast<std::int64_t>(dataset.samples.size()), "img", 1000);
-  std::int64_t unreadable = 0;
-  task->start_epoch(tasks::Split::test, 0);
-  while (auto batch = task->next_batch(tasks::Split::test)) {
-    unreadable += static_cast<std::int64_t>(batch->failures.size());
-    if (batch->inputs.size(0) > 0) evaluation.update(forward(batch->inputs), *batch);
-    bar.update(evaluation.count() + unreadable);
-  }
-  bar.finish();
-  if (unreadable > 0) log::warn(out.name, ": ", unreadable, " sample(s) could not be read and were skipped");
+  tasks::PassOptions options;
+  options.progress = true;
+  options.progress_label = out.name;
+  options.batch_size = task->config().eval.batch_size;
+  options.batch_size_key = "--batch-size";
+  const tasks::PassResult pass = tasks::evaluate_pass(*task, tasks::Split::test, options);
+  if (pass.unreadable > 0) log::warn(out.name, ": ", pass.unreadable, " sample(s) could not be read and were skipped");
+  const auto& evaluation = dynamic_cast<const tasks::ClassificationEvaluation&>(*pass.evaluation);
   for (const auto& record : evaluation.records()) out.by_index.emplace(record.index, record);
   return out;
 }
@@ -230,7 +224,8 @@ CompareResult compare_runs(const CompareRequest& request) {
   }
   const torch::Device device = resolve_device(request.device);
   const data::ClassificationDataset dataset = data::load_dataset(request.data, classes);
-  log::info("compare on ", describe_device(device), ": ", dataset.samples.size(), " samples of ", path_hint(dataset));
+  log::info("compare on ", describe_device(device), ": ", dataset.samples.size(), " samples of ",
+            data::path_hint(dataset));
   const RunPredictions a = predict(run_a, dataset, request, device);
   const RunPredictions b = predict(run_b, dataset, request, device);
 
@@ -239,14 +234,15 @@ CompareResult compare_runs(const CompareRequest& request) {
   const Comparison comparison = compute_comparison(paired, classes, request);
 
   CompareResult result;
-  result.compare = record_comparison(comparison, classes, a.name, b.name, data_summary(dataset), request.confidence);
+  result.compare =
+      record_comparison(comparison, classes, a.name, b.name, data::data_summary(dataset), request.confidence);
   const std::filesystem::path out_dir = request.output_dir.empty() ? std::filesystem::current_path() : request.output_dir;
   std::filesystem::create_directories(out_dir);
   result.json_path = out_dir / "compare.json";
   result.html_path = out_dir / "compare.html";
   write_file_atomic(result.json_path, result.compare.dump(2) + "\n");
   write_file_atomic(result.html_path, report::render_compare_html(result.compare));
-  result.summary = summarize_comparison(result.compare, path_hint(dataset));
+  result.summary = summarize_comparison(result.compare, data::path_hint(dataset));
   return result;
 }
 

@@ -2,11 +2,14 @@
 
 #include <torch/nn/functional/loss.h>
 
+#include <limits>
+
 #include "tessera/core/error.h"
 #include "tessera/core/format.h"
 #include "tessera/core/logging.h"
 #include "tessera/data/dataset.h"
 #include "tessera/data/loader.h"
+#include "tessera/data/sample_reference.h"
 #include "tessera/models/init_weights.h"
 #include "tessera/models/registry.h"
 #include "tessera/models/safetensors.h"
@@ -112,6 +115,38 @@ void ClassificationTask::compute_class_weights(const data::ClassificationDataset
 void ClassificationTask::set_dataset(Split split, data::ClassificationDataset dataset) {
   if (dataset.samples.empty()) throw UserError("no images found in " + dataset.root.string());
   loaders_[split] = std::make_unique<data::BatchLoader>(std::move(dataset), loader_options(split));
+}
+
+std::string ClassificationTask::set_test_data(const std::filesystem::path& data, std::int64_t stride) {
+  if (stride != 0) throw UserError("--stride applies to language-model runs; this run classifies images");
+  data::ClassificationDataset dataset = data::load_dataset(data, classes_);
+  // path_hint: a DICOM folder's name may hold a patient's, so DICOM gets an opaque reference.
+  const std::string read = std::to_string(dataset.samples.size()) + " images of " + data::path_hint(dataset);
+  set_dataset(Split::test, std::move(dataset));
+  return read;
+}
+
+std::optional<SampleImages> ClassificationTask::sample_images(Split split) const {
+  const auto it = loaders_.find(split);
+  if (it == loaders_.end()) return std::nullopt;
+  return SampleImages{&it->second->dataset(), loader_options(split)};
+}
+
+void ClassificationTask::add_to_report(nlohmann::json& report, Split split) const {
+  const auto it = loaders_.find(split);
+  if (it == loaders_.end()) return;
+  report["data"] = data::data_summary(it->second->dataset());
+  data::add_mistake_references(report, it->second->dataset());
+}
+
+std::string ClassificationTask::report_summary(const nlohmann::json& report) const {
+  const auto number = [&](const char* key) {
+    const auto it = report.find(key);
+    return it != report.end() && it->is_number() ? it->get<double>() : std::numeric_limits<double>::quiet_NaN();
+  };
+  return "accuracy: " + fixed(number("accuracy")) + ", top-" + std::to_string(report.value("top_k", 0)) + ": " +
+         fixed(number("top_k_accuracy")) + ", loss: " + fixed(number("loss")) + " over " +
+         std::to_string(report.value("count", std::int64_t{0})) + " images";
 }
 
 void ClassificationTask::shard(Split split, int rank, int world) {

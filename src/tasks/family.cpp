@@ -53,6 +53,14 @@ std::unique_ptr<Task> language_model_for_training(const config::ExperimentConfig
   return LanguageModelTask::for_training(config, device);
 }
 
+std::unique_ptr<Task> classifier_from_run(const run::RunDirectory& run, torch::Device device, bool last_weights) {
+  return ClassificationTask::from_run_directory(run, device, last_weights);
+}
+
+std::unique_ptr<Task> language_model_from_run(const run::RunDirectory& run, torch::Device device, bool last_weights) {
+  return LanguageModelTask::from_run_directory(run, device, last_weights);
+}
+
 const TaskFamily kClassification{
     .name = "classification",
     .noun = "an image classification",
@@ -60,6 +68,7 @@ const TaskFamily kClassification{
     .paired_comparison = true,
     .fingerprint_items = image_items,
     .for_training = classifier_for_training,
+    .from_run = classifier_from_run,
     .training_summary = classification_summary,
 };
 
@@ -70,6 +79,7 @@ const TaskFamily kLanguageModel{
     .paired_comparison = false,
     .fingerprint_items = text_items,
     .for_training = language_model_for_training,
+    .from_run = language_model_from_run,
     .training_summary = language_model_summary,
 };
 
@@ -78,6 +88,8 @@ const TaskFamily kLanguageModel{
 const TaskFamily& family_of(const config::ExperimentConfig& config) {
   return config.is_language_model() ? kLanguageModel : kClassification;
 }
+
+const TaskFamily& family_of(const run::RunDirectory& run) { return family_of(run.read_config()); }
 
 void require_service(const run::RunDirectory& run, const TaskFamily& family, bool applies, const std::string& service) {
   if (!applies) throw UserError(run.path().string() + " is " + family.noun + " run; " + service);

@@ -1,9 +1,11 @@
 #include "tessera/tasks/language_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "tessera/core/error.h"
+#include "tessera/core/format.h"
 #include "tessera/core/logging.h"
 #include "tessera/data/shard.h"
 #include "tessera/models/safetensors.h"
@@ -227,6 +229,70 @@ void LanguageModelTask::set_text(Split split, data::TokenStream stream) {
   shards_.erase(split);
 }
 
+void LanguageModelTask::set_test_text(data::TokenStream text, std::int64_t stride) {
+  const std::int64_t context = config_.model.context;
+  if (stride < 0 || stride > context) {
+    throw UserError("--stride must be between 1 and the model's context (" + std::to_string(context) + "), got " +
+                    std::to_string(stride));
+  }
+  const auto tokens = static_cast<std::int64_t>(text.tokens.size());
+  if (tokens < 2) throw UserError("the text encodes to " + std::to_string(tokens) + " token(s): nothing to predict");
+  set_eval_stride(static_cast<int>(stride == 0 ? context : stride));
+  set_text(Split::test, std::move(text));
+}
+
+std::string LanguageModelTask::set_test_data(const std::filesystem::path& data, std::int64_t stride) {
+  test_encoding_ = {};
+  data::TokenStream text = tokenize(data::read_documents(data), data.string(), &test_encoding_);
+  const std::size_t tokens = text.tokens.size();
+  set_test_text(std::move(text), stride);
+  test_source_ = data.string();
+  return std::to_string(tokens) + " tokens of " + test_source_ + ", window " + std::to_string(config_.model.context) +
+         ", stride " + std::to_string(eval_stride());
+}
+
+void LanguageModelTask::add_to_report(nlohmann::json& report, Split split) const {
+  const data::TokenStream* stream = text(split);
+  if (stream == nullptr) return;
+  const std::int64_t context = config_.model.context;
+  const double nll_sum = report.value("nll_sum", std::numeric_limits<double>::quiet_NaN());
+  report["characters"] = stream->characters;
+  report["bits_per_character"] = stream->characters > 0
+                                     ? nll_sum / (std::log(2.0) * static_cast<double>(stream->characters))
+                                     : std::numeric_limits<double>::quiet_NaN();
+  report["window"] = context;
+  report["stride"] = eval_stride();
+  report["windows"] =
+      data::evaluation_windows(static_cast<std::int64_t>(stream->tokens.size()), context, eval_stride()).size();
+  report["tokenizer"] = std::string(tokenizer_->type());
+  // report.html's language-model page reads these at the top level.
+  if (report.contains("throughput")) {
+    const nlohmann::json& throughput = report["throughput"];
+    report["batch_size"] = throughput.value("batch_size", config_.eval.batch_size);
+    report["seconds"] = throughput.value("seconds", 0.0);
+    report["tokens_per_second"] = throughput.value("tokens_per_second", 0.0);
+  }
+  if (split == Split::test && !test_source_.empty()) {
+    report["data"] = test_source_;
+    report["encoding"] = {{"replaced_sequences", test_encoding_.replaced_sequences},
+                          {"kept_bytes", test_encoding_.kept_bytes},
+                          {"unknown_characters", test_encoding_.unknown_characters},
+                          {"skipped_characters", test_encoding_.skipped_characters}};
+  }
+}
+
+std::string LanguageModelTask::report_summary(const nlohmann::json& report) const {
+  const auto number = [&](const char* key) {
+    const auto it = report.find(key);
+    return it != report.end() && it->is_number() ? it->get<double>() : std::numeric_limits<double>::quiet_NaN();
+  };
+  return "loss " + fixed(number("loss")) + " nats/token, perplexity " + fixed(number("perplexity"), 3) + ", " +
+         fixed(number("bits_per_character"), 3) + " bits/character over " +
+         std::to_string(report.value("tokens", std::int64_t{0})) + " tokens (window " +
+         std::to_string(report.value("window", std::int64_t{0})) + ", stride " +
+         std::to_string(report.value("stride", std::int64_t{0})) + ")";
+}
+
 const data::TokenStream* LanguageModelTask::text(Split split) const {
   const auto it = texts_.find(split);
   return it == texts_.end() ? nullptr : &it->second;
@@ -276,7 +342,10 @@ std::vector<data::EvalWindow> LanguageModelTask::sharded_windows(Split split) co
 
 std::size_t LanguageModelTask::examples(Split split) const {
   const auto* stream = text(split);
-  return stream == nullptr ? 0 : stream->tokens.size();
+  if (stream == nullptr) return 0;
+  // An evaluation pass scores every token but the first (it has no history); training counts
+  // the text it samples from.
+  return split == Split::train ? stream->tokens.size() : std::max<std::size_t>(stream->tokens.size(), 1) - 1;
 }
 
 void LanguageModelTask::start_epoch(Split split, std::int64_t epoch, std::size_t skip_batches) {

@@ -18,6 +18,7 @@
 #include "tessera/models/safetensors.h"
 #include "tessera/run/checkpoint.h"
 #include "tessera/run/run_directory.h"
+#include "tessera/tasks/evaluation_pass.h"
 #include "tessera/tasks/family.h"
 #include "tessera/tasks/training_record.h"
 #include "tessera/track/tracker.h"
@@ -74,26 +75,13 @@ void adopt_main_state(dist::Group& group, torch::nn::Module& module) {
 // weights and statistics, and every rank ends with the whole split's evaluation.
 std::unique_ptr<tasks::Evaluation> evaluate_split(tasks::Task& task, tasks::Split split, std::int64_t epoch,
                                                   dist::Group* group, std::int64_t batch_size) {
-  torch::NoGradGuard no_grad;
   if (group) adopt_main_state(*group, task.module());
-  task.module().eval();
-  auto evaluation = task.new_evaluation();
-  task.start_epoch(split, epoch);
-  try {
-    while (auto batch = task.next_batch(split)) {
-      if (batch->inputs.size(0) == 0) continue;  // every image of the batch failed to decode
-      torch::Tensor outputs;
-      {
-        const AutocastScope autocast(task.compute());
-        outputs = task.forward(batch->inputs);
-      }
-      evaluation->update(outputs.to(torch::kFloat32), *batch);
-    }
-  } catch (const c10::OutOfMemoryError& error) {
-    throw out_of_memory_error(error, task.device(), batch_size, "eval.batch_size");
-  }
-  if (group) tasks::combine_across_ranks(*evaluation, *group);
-  return evaluation;
+  tasks::PassOptions options;
+  options.inference_mode = false;  // the model trains on afterwards
+  options.batch_size = batch_size;
+  options.group = group;
+  options.epoch = epoch;
+  return tasks::evaluate_pass(task, split, options).evaluation;
 }
 
 class Trainer {

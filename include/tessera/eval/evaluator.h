@@ -5,18 +5,20 @@
 // tasks/classification_evaluation.h and below) and confusion.csv.
 // On a GPU: decode threads, side-stream uploads, the fused preprocessing kernel, bf16 autocast
 // and optionally CUDA graphs, with nothing waiting for the device until the end.
-// A language-model run (model.name gpt) is evaluated on text instead: eval/language_model_eval.h.
+// A language-model run (model.name gpt) is evaluated on text: loss, perplexity, bits per token
+// and per character, window and stride (tasks/language_model.h, add_to_report). The loop is the
+// same for both: the run's TaskFamily opens its Task, which reads --data as its test split, and
+// tasks::evaluate_pass scores it.
 // In a c10d group (EvalRequest::group) the ranks share the data out and rank 0 reports the whole.
 #include <nlohmann/json.hpp>
 #include <torch/types.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
-namespace tessera::dist {
-class Group;
-}
+#include "tessera/tasks/evaluation_pass.h"
 
 namespace tessera::eval {
 
@@ -45,7 +47,19 @@ struct EvalResult {
 // request.device resolved; in a group, a GPU is this process's own (cuda:LOCAL_RANK).
 torch::Device process_device(const EvalRequest& request);
 
-// Opens the run and evaluates it as its task requires (classification or language model).
+struct SplitEvaluation {
+  nlohmann::json report;
+  std::map<std::string, std::string> artifacts;  // Evaluation::artifacts(), e.g. confusion.csv
+};
+
+// One pass over the task's `split` (already set, and sharded in a group) and its report: the
+// evaluation's numbers, processes, unreadable samples, throughput {<unit>, seconds,
+// <unit>_per_second, batch_size}, precision, CUDA graph replays, batch and per-row latency
+// percentiles, then what the task adds (Task::add_to_report). Nothing is written.
+SplitEvaluation evaluate_split(tasks::Task& task, tasks::Split split, const tasks::PassOptions& options);
+
+// Opens the run, reads request.data as its test split, evaluates it and writes report.json,
+// report.html and the task's artifacts (confusion.csv) into the output folder.
 EvalResult evaluate(const EvalRequest& request);
 
 }  // namespace tessera::eval

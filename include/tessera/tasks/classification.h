@@ -59,6 +59,10 @@ class ClassificationTask final : public Task {
   void shard(Split split, int rank, int world) override;
   std::optional<TaskBatch> next_batch(Split split) override;
   std::unique_ptr<Evaluation> new_evaluation() const override;
+  std::string set_test_data(const std::filesystem::path& data, std::int64_t stride) override;
+  void add_to_report(nlohmann::json& report, Split split) const override;
+  std::string report_summary(const nlohmann::json& report) const override;
+  std::optional<SampleImages> sample_images(Split split) const override;
   void write_to_run(const run::RunDirectory& run) const override;
   std::map<std::string, std::string> weights_metadata() const override;
 

@@ -29,6 +29,9 @@ struct TaskFamily {
                                                           const run::RunDirectory& run) = nullptr;
   // A task for training `config` on `device` (reads the config's splits).
   std::unique_ptr<Task> (*for_training)(const config::ExperimentConfig& config, torch::Device device) = nullptr;
+  // A trained model from its run directory (config, what write_to_run stored, and
+  // weights.safetensors or last.safetensors) on `device`; no data is read yet.
+  std::unique_ptr<Task> (*from_run)(const run::RunDirectory& run, torch::Device device, bool last_weights) = nullptr;
   // What `tessera train` prints about a finished run, one line each, from its end-of-run numbers:
   // best_epoch, epochs, best_val_loss / best_val_accuracy (absent without validation) and test
   // (the best weights' test metrics; absent without a test split).
@@ -37,6 +40,8 @@ struct TaskFamily {
 
 // The family `config` trains (model.name gpt: language model; any other model: classification).
 const TaskFamily& family_of(const config::ExperimentConfig& config);
+// The family of the run's config.
+const TaskFamily& family_of(const run::RunDirectory& run);
 
 // UserError "<run> is <noun> run; <service> applies to ..." unless the run's family offers the
 // service: `applies` is the family's flag (e.g. family.image_drift).

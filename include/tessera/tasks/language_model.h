@@ -51,6 +51,10 @@ class LanguageModelTask final : public Task {
                              text::EncodeReport* report = nullptr) const;
   // Replaces a split's text (eval --data): tokenized with the run's tokenizer.
   void set_text(Split split, data::TokenStream stream);
+  // The test split for an evaluation: `text` read in windows of the context that start every
+  // `stride` tokens (0 = the context). UserError when the stride is negative or longer than the
+  // context, or when the text has fewer than two tokens (nothing to predict).
+  void set_test_text(data::TokenStream text, std::int64_t stride);
   const data::TokenStream* text(Split split) const;
 
   torch::nn::Module& module() override { return *gpt_; }
@@ -67,6 +71,13 @@ class LanguageModelTask final : public Task {
   void shard(Split split, int rank, int world) override;
   std::optional<TaskBatch> next_batch(Split split) override;
   std::unique_ptr<Evaluation> new_evaluation() const override;
+  std::string set_test_data(const std::filesystem::path& data, std::int64_t stride) override;
+  // bits_per_character = total NLL / (ln 2 x characters), characters being the code points of the
+  // text as read: comparable across tokenizers, unlike the per-token numbers. window and stride
+  // are stated because a stride below the context gives each scored token more history (a lower
+  // loss) at context/stride times the compute.
+  void add_to_report(nlohmann::json& report, Split split) const override;
+  std::string report_summary(const nlohmann::json& report) const override;
   void write_to_run(const run::RunDirectory& run) const override;
   std::map<std::string, std::string> weights_metadata() const override;
 
@@ -98,6 +109,9 @@ class LanguageModelTask final : public Task {
   Shard shard_of(Split split) const;
   std::vector<data::EvalWindow> sharded_windows(Split split) const;  // this rank's evaluation windows
   std::map<Split, Shard> shards_;
+  // What set_test_data read, for the report: the path as given and what encoding replaced.
+  std::string test_source_;
+  text::EncodeReport test_encoding_;
 };
 
 }  // namespace tessera::tasks

@@ -6,6 +6,7 @@
 #include <torch/nn/module.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -31,6 +32,12 @@ struct TaskBatch {
   torch::Tensor indices;                // int64 [B] on the CPU: each row's dataset index (classification);
                                         // undefined where rows are not dataset samples (language model windows)
   std::vector<data::Failure> failures;  // samples skipped because they could not be read
+};
+
+// The images behind a report's sample indices, as the task reads them (the report's thumbnails).
+struct SampleImages {
+  const data::ClassificationDataset* dataset;
+  data::LoaderOptions options;
 };
 
 // An evaluation's partial results in a form c10d collectives can combine: `sums` are added
@@ -103,6 +110,21 @@ class Task {
   virtual void set_eval_batch_size(int batch_size) = 0;
 
   virtual std::unique_ptr<Evaluation> new_evaluation() const = 0;
+
+  // `tessera eval --data PATH`: PATH read as the test split, the way this task reads data (a class
+  // folder or CSV manifest; a text file or a folder of them). `stride` is the tokens between
+  // evaluation windows (0 = the context); a task without windows refuses a non-zero one
+  // (UserError). Returns what was read, for the log ("1234 tokens of PATH, window 32, stride 32").
+  virtual std::string set_test_data(const std::filesystem::path& data, std::int64_t stride) = 0;
+  // Adds what only the task knows to a finished pass's report over `split`, which already holds
+  // the evaluation's report and the pass's throughput: classification the data summary and its
+  // mistakes' sample references; the language model characters, bits per character, window,
+  // stride, tokenizer and what encoding replaced.
+  virtual void add_to_report(nlohmann::json& report, Split split) const = 0;
+  // One line for the terminal from that report, e.g. "accuracy: 0.9860".
+  virtual std::string report_summary(const nlohmann::json& report) const = 0;
+  // The images behind the report's sample indices; nullopt where samples are not images.
+  virtual std::optional<SampleImages> sample_images(Split /*split*/) const { return std::nullopt; }
   // Writes what eval/infer need besides weights and config (labels, tokenizer) into the run.
   virtual void write_to_run(const run::RunDirectory& run) const = 0;
   // Strings stored in the weights file's metadata (labels, architecture).

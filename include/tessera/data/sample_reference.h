@@ -10,7 +10,7 @@
 
 #include "tessera/data/dataset.h"
 
-namespace tessera::eval {
+namespace tessera::data {
 
 // A DICOM sample: data::dicom_sample_reference. An image: its path relative to the dataset's
 // folder (a CSV manifest's folder), or its file name when it lies outside it.
@@ -25,4 +25,4 @@ nlohmann::json data_summary(const data::ClassificationDataset& dataset);
 // Sets "reference" on each entry of report["mistakes"] from its "index".
 void add_mistake_references(nlohmann::json& report, const data::ClassificationDataset& dataset);
 
-}  // namespace tessera::eval
+}  // namespace tessera::data

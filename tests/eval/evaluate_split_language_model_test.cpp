@@ -1,7 +1,8 @@
-// eval for language models: the windowed pass scores every token exactly as one direct forward
-// pass with the same history would, bits per character follow from the total NLL, and a
-// sliding stride gives a trained model more context (a lower loss) than non-overlapping windows.
-#include "tessera/eval/language_model_eval.h"
+// eval for language models (evaluate_split over LanguageModelTask::set_test_text): the windowed
+// pass scores every token exactly as one direct forward pass with the same history would, bits
+// per character follow from the total NLL, and a sliding stride gives a trained model more
+// context (a lower loss) than non-overlapping windows.
+#include "tessera/eval/evaluator.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -13,6 +14,7 @@
 #include "support/temp_dir.h"
 #include "tessera/core/config/experiment.h"
 #include "tessera/core/error.h"
+#include "tessera/tasks/language_model.h"
 
 namespace tessera::eval {
 namespace {
@@ -28,14 +30,28 @@ std::unique_ptr<LanguageModelTask> tiny_task(const TempDir& dir, const std::stri
   std::string training = text;
   while (training.size() <= kContext) training += text;
   testing::write_text(dir / "train.txt", training);
-  const std::string yaml = "runtime: {device: cpu, seed: 0, threads: 1}\n"
-                           "data: {train: " + (dir / "train.txt").string() + ", batch_size: 16}\n"
-                           "model: {name: gpt, context: " + std::to_string(kContext) +
-                           ", n_layer: 2, n_head: 2, n_embd: 32, dropout: 0.0}\n"
-                           "eval: {batch_size: " + std::to_string(eval_batch) + "}\n"
-                           "text: {tokenizer: char, val_fraction: 0.0, steps_per_epoch: 1000}\n";
+  const std::string yaml =
+      "runtime: {device: cpu, seed: 0, threads: 1}\n"
+      "data: {train: " +
+      (dir / "train.txt").string() +
+      ", batch_size: 16}\n"
+      "model: {name: gpt, context: " +
+      std::to_string(kContext) +
+      ", n_layer: 2, n_head: 2, n_embd: 32, dropout: 0.0}\n"
+      "eval: {batch_size: " +
+      std::to_string(eval_batch) +
+      "}\n"
+      "text: {tokenizer: char, val_fraction: 0.0, steps_per_epoch: 1000}\n";
   torch::manual_seed(0);
   return LanguageModelTask::for_training(config::parse_config(yaml, "tiny.yaml"), torch::kCPU);
+}
+
+// `text` as the test split, scored in one pass (eval's batch size 3 from tiny_task's config).
+nlohmann::json evaluate_text(LanguageModelTask& task, data::TokenStream text, std::int64_t stride) {
+  task.set_test_text(std::move(text), stride);
+  tasks::PassOptions options;
+  options.batch_size = task.config().eval.batch_size;
+  return evaluate_split(task, Split::test, options).report;
 }
 
 data::TokenStream stream_of(const LanguageModelTask& task, const std::string& text) {

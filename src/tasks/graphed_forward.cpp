@@ -1,4 +1,4 @@
-#include "tessera/eval/graphed_forward.h"
+#include "tessera/tasks/graphed_forward.h"
 
 #include "tessera/core/compute.h"
 #include "tessera/core/logging.h"
@@ -11,7 +11,7 @@
 #include <c10/cuda/CUDAStream.h>
 #endif
 
-namespace tessera::eval {
+namespace tessera::tasks {
 
 #ifdef TESSERA_WITH_CUDA
 struct GraphedForward::Captured {
@@ -90,4 +90,4 @@ void GraphedForward::capture(const torch::Tensor& example) {
 #endif
 }
 
-}  // namespace tessera::eval
+}  // namespace tessera::tasks

@@ -9,7 +9,7 @@
 
 #include "tessera/tasks/task.h"
 
-namespace tessera::eval {
+namespace tessera::tasks {
 
 class GraphedForward {
  public:
@@ -36,4 +36,4 @@ class GraphedForward {
   std::unique_ptr<Captured> captured_;
 };
 
-}  // namespace tessera::eval
+}  // namespace tessera::tasks

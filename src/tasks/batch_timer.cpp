@@ -1,4 +1,4 @@
-#include "tessera/eval/batch_timer.h"
+#include "tessera/tasks/batch_timer.h"
 
 #ifdef TESSERA_WITH_CUDA
 #include <ATen/cuda/CUDAEvent.h>
@@ -6,7 +6,7 @@
 #include <cuda_runtime_api.h>
 #endif
 
-namespace tessera::eval {
+namespace tessera::tasks {
 
 #ifdef TESSERA_WITH_CUDA
 struct BatchTimer::Events {
@@ -31,7 +31,7 @@ const char* BatchTimer::clock() const { return cuda_ ? "gpu" : "wall"; }
 void BatchTimer::start() {
 #ifdef TESSERA_WITH_CUDA
   if (cuda_) {
-    if (events_->starts.size() > events_->stops.size()) events_->starts.pop_back();  // unmatched start
+    if (events_->starts.size() > events_->stops.size()) events_->starts.pop_back();      // unmatched start
     events_->starts.push_back(std::make_unique<at::cuda::CUDAEvent>(cudaEventDefault));  // timing on
     events_->starts.back()->record(c10::cuda::getCurrentCUDAStream());
     return;
@@ -65,4 +65,4 @@ std::vector<double> BatchTimer::milliseconds() {
   return wall_ms_;
 }
 
-}  // namespace tessera::eval
+}  // namespace tessera::tasks

@@ -1,10 +1,10 @@
-#include "tessera/eval/sample_reference.h"
+#include "tessera/data/sample_reference.h"
 
 #include <filesystem>
 
 #include "tessera/data/loader.h"
 
-namespace tessera::eval {
+namespace tessera::data {
 namespace {
 
 // `dicom`: data::is_dicom_dataset(dataset), decided once by the caller: it reads the first bytes
@@ -46,4 +46,4 @@ void add_mistake_references(nlohmann::json& report, const data::ClassificationDa
   }
 }
 
-}  // namespace tessera::eval
+}  // namespace tessera::data

@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-namespace tessera::eval {
+namespace tessera::tasks {
 
 class BatchTimer {
  public:
@@ -32,4 +32,4 @@ class BatchTimer {
   std::vector<double> wall_ms_;
 };
 
-}  // namespace tessera::eval
+}  // namespace tessera::tasks
