@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
     }
     model->train();
     tessera::config::OptimConfig optim;
-    optim.name = "adamw";
+    optim.name = tessera::config::Optimizer::adamw;
     optim.lr = 1e-3;
     optim.weight_decay = 0.05;
 

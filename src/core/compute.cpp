@@ -5,12 +5,34 @@
 
 namespace tessera {
 
+namespace {
+
+bool uses_bf16(config::Precision precision, bool cuda) {
+  switch (precision) {
+    case config::Precision::automatic: return cuda;
+    case config::Precision::fp32: return false;
+    case config::Precision::bf16: return true;
+  }
+  return false;
+}
+
+bool uses_channels_last(config::MemoryFormat format, bool cuda) {
+  switch (format) {
+    case config::MemoryFormat::automatic: return cuda;
+    case config::MemoryFormat::contiguous: return false;
+    case config::MemoryFormat::channels_last: return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 ComputeSettings resolve_compute(const config::RuntimeConfig& runtime, const torch::Device& device) {
   ComputeSettings settings;
   settings.device = device;
   const bool cuda = device.is_cuda();
-  settings.bf16 = runtime.precision == "bf16" || (runtime.precision == "auto" && cuda);
-  settings.channels_last = runtime.memory_format == "channels_last" || (runtime.memory_format == "auto" && cuda);
+  settings.bf16 = uses_bf16(runtime.precision, cuda);
+  settings.channels_last = uses_channels_last(runtime.memory_format, cuda);
   if (cuda) {
     auto& context = at::globalContext();
     context.setBenchmarkCuDNN(runtime.cudnn_benchmark);

@@ -238,8 +238,8 @@ void Group::barrier() {
   wait_for(impl_->backend->barrier(options), "barrier", impl_->env, impl_->options.timeout);
 }
 
-std::unique_ptr<Group> join_if_launched(const std::string& policy, const std::string& device) {
-  if (policy == "off") return nullptr;
+std::unique_ptr<Group> join_if_launched(config::Distributed policy, const std::string& device) {
+  if (policy == config::Distributed::off) return nullptr;
   const auto env = read_launch_environment();
   if (!env) return nullptr;
   GroupOptions options;

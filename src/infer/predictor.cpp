@@ -83,7 +83,7 @@ std::string predictions_with_series(const std::vector<Series>& series, const std
 // the maximum slice probability of that label are both given.
 std::string series_table(const std::vector<Series>& series, const std::vector<Outcome>& outcomes,
                          const std::function<std::string(std::size_t)>& series_name, SeriesAggregate how,
-                         const std::string& how_name, const std::vector<std::string>& classes, int k) {
+                         const std::vector<std::string>& classes, int k) {
   std::string csv = "series,slices,unreadable,spacing_mm,aggregate," + prediction_header(k) + ",mean_prob,max_prob,warnings\n";
   for (std::size_t s = 0; s < series.size(); ++s) {
     const Series& one = series[s];
@@ -96,7 +96,7 @@ std::string series_table(const std::vector<Series>& series, const std::vector<Ou
     std::string warnings;
     for (const auto& w : one.warnings) warnings += (warnings.empty() ? "" : "; ") + w;
     csv += csv_field(series_name(s)) + "," + std::to_string(slices.size()) + "," + std::to_string(unreadable) + "," +
-           fixed(one.spacing, 3) + "," + how_name + ",";
+           fixed(one.spacing, 3) + "," + config::to_string(how) + ",";
     if (slices.empty()) {
       csv += empty_prediction_columns(k) + ",,," + csv_field(warnings) + "\n";
       continue;
@@ -111,49 +111,14 @@ std::string series_table(const std::vector<Series>& series, const std::vector<Ou
   return csv;
 }
 
-}  // namespace
-
-InferSummary predict(const InferRequest& request) {
-  if (request.inputs.empty()) throw UserError("infer: no --input given");
-  const auto run = run::RunDirectory::open(request.run_dir);
-  const torch::Device device = resolve_device(request.device);
-  auto task = tasks::ClassificationTask::from_run_directory(run, device);
-  if (request.batch_size > 0) task->set_eval_batch_size(request.batch_size);
-  config::InferConfig settings = task->config().infer;
-  if (!request.series.empty()) settings.series = request.series;
-  if (!request.series_aggregate.empty()) settings.series_aggregate = request.series_aggregate;
-  const SeriesAggregate how = parse_series_aggregate(settings.series_aggregate);
-
-  // Infer drives the loader itself: it needs each row's dataset index and path, which the
-  // training-oriented Task::next_batch does not carry.
-  data::ClassificationDataset inputs = unlabelled(request.inputs);
-  // An enhanced multi-frame file is a series of its own: inferred frame by frame.
-  if (settings.series == "auto" && data::is_dicom_dataset(inputs)) expand_multi_frame(inputs);
-  data::BatchLoader loader(std::move(inputs), task->loader_options(tasks::Split::test));
-  const auto& samples = loader.dataset().samples;
-  const bool dicom = data::is_dicom_dataset(loader.dataset());
-  const bool opaque = dicom && !request.show_paths;
-  // What names a file in the CSV and the log (see predictor.h for DICOM).
-  const std::function<std::string(std::size_t)> name_of = [&](std::size_t index) {
-    const std::string frame = samples[index].frame >= 0 ? " frame " + std::to_string(samples[index].frame) : "";
-    return (opaque ? data::dicom_sample_reference(loader.dataset(), index) : samples[index].path.string()) + frame;
-  };
-  const auto& classes = task->classes();
-  const int k = std::clamp<int>(request.top_k, 1, static_cast<int>(classes.size()));
-  const std::vector<Series> series = dicom && settings.series == "auto" ? find_series(loader.dataset(), name_of)
-                                                                         : std::vector<Series>{};
-  const std::function<std::string(std::size_t)> series_name = [&](std::size_t s) {
-    return opaque ? data::opaque_reference("dicom series", s, series[s].folder) : series[s].folder.string();
-  };
-
-  std::vector<Outcome> outcomes(samples.size());
-  std::vector<bool> in_series(samples.size(), false);
-  for (const auto& one : series) {
-    for (std::size_t index : one.slices) in_series[index] = true;
-  }
-  InferSummary summary;
+// Compute: every input's outcome, in dataset order, with failures and predictions counted into
+// `summary`. The probability vector is kept for the slices of a series only.
+std::vector<Outcome> score_inputs(tasks::ClassificationTask& task, data::BatchLoader& loader, int k,
+                                  const std::vector<bool>& in_series, InferSummary& summary) {
+  const auto& classes = task.classes();
+  std::vector<Outcome> outcomes(loader.dataset().samples.size());
   const c10::InferenceMode inference;
-  Progress bar("infer", static_cast<std::int64_t>(samples.size()), "img", 1000);
+  Progress bar("infer", static_cast<std::int64_t>(outcomes.size()), "img", 1000);
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
     for (const auto& failure : batch->failures) {
@@ -163,11 +128,11 @@ InferSummary predict(const InferRequest& request) {
       ++summary.failed;
     }
     if (batch->size() > 0) {
-      const torch::Tensor inputs = task->to_inputs(*batch, loader.options());
+      const torch::Tensor inputs = task.to_inputs(*batch, loader.options());
       torch::Tensor logits;
       {
-        const AutocastScope autocast(task->compute());
-        logits = task->forward(inputs);
+        const AutocastScope autocast(task.compute());
+        logits = task.forward(inputs);
       }
       const torch::Tensor probabilities = torch::softmax(logits.to(torch::kFloat32), 1).cpu().contiguous();
       const float* p = probabilities.data_ptr<float>();
@@ -184,8 +149,15 @@ InferSummary predict(const InferRequest& request) {
     bar.update(static_cast<std::int64_t>(summary.predicted + summary.failed));
   }
   bar.finish();
+  return outcomes;
+}
 
-  summary.output = request.output.empty() ? run.path() / "predictions.csv" : request.output;
+// Record: predictions.csv (summary.output), with series columns and <stem>.series.csv when the
+// input holds series.
+void record_predictions(const std::vector<Outcome>& outcomes, const std::vector<Series>& series,
+                        const std::function<std::string(std::size_t)>& name_of,
+                        const std::function<std::string(std::size_t)>& series_name, SeriesAggregate how,
+                        const std::vector<std::string>& classes, int k, InferSummary& summary) {
   if (series.empty()) {
     std::string csv = "path," + prediction_header(k) + ",error\n";
     for (std::size_t index = 0; index < outcomes.size(); ++index) {
@@ -193,20 +165,79 @@ InferSummary predict(const InferRequest& request) {
       csv += csv_field(name_of(index)) + "," + o.columns + "," + csv_field(o.error) + "\n";
     }
     write_file_atomic(summary.output, csv);
-  } else {
-    for (std::size_t s = 0; s < series.size(); ++s) {
-      for (const auto& warning : series[s].warnings) log::warn(series_name(s), ": ", warning);
-    }
-    write_file_atomic(summary.output, predictions_with_series(series, outcomes, name_of, series_name, k));
-    summary.series = series.size();
-    summary.series_output = series_output(summary.output);
-    write_file_atomic(summary.series_output,
-                      series_table(series, outcomes, series_name, how, settings.series_aggregate, classes, k));
+    return;
   }
+  for (std::size_t s = 0; s < series.size(); ++s) {
+    for (const auto& warning : series[s].warnings) log::warn(series_name(s), ": ", warning);
+  }
+  write_file_atomic(summary.output, predictions_with_series(series, outcomes, name_of, series_name, k));
+  summary.series = series.size();
+  summary.series_output = series_output(summary.output);
+  write_file_atomic(summary.series_output, series_table(series, outcomes, series_name, how, classes, k));
+}
+
+// The run's infer settings with the command line's --series / --series-aggregate over them.
+config::InferConfig with_request(config::InferConfig settings, const InferRequest& request) {
+  if (!request.series.empty()) {
+    const auto grouping = config::choice_named<config::SeriesGrouping>(request.series);
+    if (!grouping) throw UserError("--series must be auto or off, got '" + request.series + "'");
+    settings.series = *grouping;
+  }
+  if (!request.series_aggregate.empty()) {
+    const auto aggregate = config::choice_named<SeriesAggregate>(request.series_aggregate);
+    if (!aggregate) throw UserError("--series-aggregate must be mean or max, got '" + request.series_aggregate + "'");
+    settings.series_aggregate = *aggregate;
+  }
+  return settings;
+}
+
+}  // namespace
+
+InferSummary predict(const InferRequest& request) {
+  if (request.inputs.empty()) throw UserError("infer: no --input given");
+  const auto run = run::RunDirectory::open(request.run_dir);
+  const torch::Device device = resolve_device(request.device);
+  auto task = tasks::ClassificationTask::from_run_directory(run, device);
+  if (request.batch_size > 0) task->set_eval_batch_size(request.batch_size);
+  const config::InferConfig settings = with_request(task->config().infer, request);
+  const SeriesAggregate how = settings.series_aggregate;
+  const bool group_series = settings.series == config::SeriesGrouping::automatic;
+
+  // Infer drives the loader itself: it needs each row's dataset index and path, which the
+  // training-oriented Task::next_batch does not carry.
+  data::ClassificationDataset inputs = unlabelled(request.inputs);
+  // An enhanced multi-frame file is a series of its own: inferred frame by frame.
+  if (group_series && data::is_dicom_dataset(inputs)) expand_multi_frame(inputs);
+  data::BatchLoader loader(std::move(inputs), task->loader_options(tasks::Split::test));
+  const auto& samples = loader.dataset().samples;
+  const bool dicom = data::is_dicom_dataset(loader.dataset());
+  const bool opaque = dicom && !request.show_paths;
+  // What names a file in the CSV and the log (see predictor.h for DICOM).
+  const std::function<std::string(std::size_t)> name_of = [&](std::size_t index) {
+    const std::string frame = samples[index].frame >= 0 ? " frame " + std::to_string(samples[index].frame) : "";
+    return (opaque ? data::dicom_sample_reference(loader.dataset(), index) : samples[index].path.string()) + frame;
+  };
+  const auto& classes = task->classes();
+  const int k = std::clamp<int>(request.top_k, 1, static_cast<int>(classes.size()));
+  const std::vector<Series> series =
+      dicom && group_series ? find_series(loader.dataset(), name_of) : std::vector<Series>{};
+  const std::function<std::string(std::size_t)> series_name = [&](std::size_t s) {
+    return opaque ? data::opaque_reference("dicom series", s, series[s].folder) : series[s].folder.string();
+  };
+
+  std::vector<bool> in_series(samples.size(), false);
+  for (const auto& one : series) {
+    for (std::size_t index : one.slices) in_series[index] = true;
+  }
+  InferSummary summary;
+  const std::vector<Outcome> outcomes = score_inputs(*task, loader, k, in_series, summary);
+
+  summary.output = request.output.empty() ? run.path() / "predictions.csv" : request.output;
+  record_predictions(outcomes, series, name_of, series_name, how, classes, k, summary);
   log::info("infer: ", summary.predicted, " predicted, ", summary.failed, " unreadable -> ", summary.output.string(),
             " (peak memory ", peak_resident_bytes() >> 20, " MB)");
   if (summary.series > 0) {
-    log::info("infer: ", summary.series, " series (", settings.series_aggregate, " of slice probabilities) -> ",
+    log::info("infer: ", summary.series, " series (", config::name_of(how), " of slice probabilities) -> ",
               summary.series_output.string());
   }
   return summary;

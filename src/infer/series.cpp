@@ -16,8 +16,7 @@ namespace tessera::infer {
 namespace fs = std::filesystem;
 
 SeriesAggregate parse_series_aggregate(const std::string& name) {
-  if (name == "mean") return SeriesAggregate::mean;
-  if (name == "max") return SeriesAggregate::max;
+  if (const auto how = config::choice_named<SeriesAggregate>(name)) return *how;
   throw std::invalid_argument("series aggregate must be mean or max, got '" + name + "'");
 }
 

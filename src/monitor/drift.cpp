@@ -106,8 +106,9 @@ DriftComparison compare(const FeatureSummary& reference, const FeatureSummary& c
   }
   // Several KS tests at once: with Bonferroni each faces alpha / m, so the chance of any false
   // alarm on undrifted data stays at most alpha.
-  out.ks_alpha = settings.ks_correction == "bonferroni" && out.ks_tests > 0 ? settings.ks_pvalue / out.ks_tests
-                                                                             : settings.ks_pvalue;
+  out.ks_alpha = settings.ks_correction == config::KsCorrection::bonferroni && out.ks_tests > 0
+                     ? settings.ks_pvalue / out.ks_tests
+                     : settings.ks_pvalue;
   for (auto& f : out.features) {
     f.psi_drift = f.psi >= settings.psi_threshold;
     f.ks_drift = f.ks && f.ks->p_value < out.ks_alpha;
@@ -159,7 +160,7 @@ std::string table(const DriftComparison& comparison, const config::DriftConfig& 
            (f.drift() ? "YES (" + reasons + ")" : "no") + "\n";
   }
   out += "thresholds: PSI >= " + fixed(settings.psi_threshold, 3) + "; KS p < " + p_value_text(comparison.ks_alpha);
-  if (settings.ks_correction == "bonferroni" && comparison.ks_tests > 1) {
+  if (settings.ks_correction == config::KsCorrection::bonferroni && comparison.ks_tests > 1) {
     out +=
         " (" + p_value_text(settings.ks_pvalue) + " / " + std::to_string(comparison.ks_tests) + " tests, Bonferroni)";
   }
@@ -228,7 +229,7 @@ nlohmann::json record_drift(const DriftComparison& c, const FeatureSummary& curr
             {"psi_bins", settings.psi_bins},
             {"histogram_bins", settings.histogram_bins},
             {"ks_pvalue", settings.ks_pvalue},
-            {"ks_correction", settings.ks_correction},
+            {"ks_correction", config::to_string(settings.ks_correction)},
             {"ks_tests", c.ks_tests},
             {"ks_pvalue_per_test", c.ks_alpha},
             {"ks_method", "asymptotic, as scipy.stats.ks_2samp(method='asymp'): kstwo.sf(D, round(n*m/(n+m)))"},

@@ -56,7 +56,7 @@ void RunDirectory::write_config(const config::ExperimentConfig& config) const {
 }
 
 config::ExperimentConfig RunDirectory::read_config() const {
-  return config::parse_config(read_file(config_path()), config_path().string());
+  return config::parse_saved_config(read_file(config_path()), config_path().string());
 }
 
 void RunDirectory::write_labels(const std::vector<std::string>& labels) const {

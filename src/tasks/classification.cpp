@@ -75,7 +75,7 @@ void ClassificationTask::build_network() {
                     std::to_string(classes) + " classes (" + join(classes_, ",") + "); set it to 0 to follow the data");
   }
   models::ModelSpec spec;
-  spec.name = config_.model.name;
+  spec.name = config::to_string(config_.model.name);
   spec.num_classes = classes;
   spec.in_channels = config_.data.channels;
   spec.width = config_.model.width;
@@ -179,7 +179,7 @@ data::LoaderOptions ClassificationTask::loader_options(Split split) const {
   options.pad = d.pad;
   options.hflip = d.hflip;
   options.cache_decoded = d.cache;
-  options.packed = d.preprocess_device == "auto" && device_.is_cuda();
+  options.packed = d.preprocess_device == config::PreprocessDevice::automatic && device_.is_cuda();
   // DICOM inputs only (the loader ignores it for images).
   if (d.window.is_explicit()) {
     options.window = {ops::WindowChoice::Mode::fixed, static_cast<float>(d.window.center),
@@ -278,7 +278,9 @@ std::unique_ptr<Evaluation> ClassificationTask::new_evaluation() const {
 void ClassificationTask::write_to_run(const run::RunDirectory& run) const { run.write_labels(classes_); }
 
 std::map<std::string, std::string> ClassificationTask::weights_metadata() const {
-  return {{"task", "classification"}, {"model", config_.model.name}, {"labels", nlohmann::json(classes_).dump()}};
+  return {{"task", "classification"},
+          {"model", config::to_string(config_.model.name)},
+          {"labels", nlohmann::json(classes_).dump()}};
 }
 
 }  // namespace tessera::tasks

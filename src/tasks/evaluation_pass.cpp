@@ -15,8 +15,8 @@ namespace {
 
 // Every rank's values, concatenated in rank order.
 std::vector<double> gather_column(dist::Group& group, const std::vector<double>& values) {
-  const torch::Tensor rows = group.gather_rows(
-      torch::tensor(values, torch::kFloat64).reshape({static_cast<std::int64_t>(values.size()), 1}));
+  const torch::Tensor rows =
+      group.gather_rows(torch::tensor(values, torch::kFloat64).reshape({static_cast<std::int64_t>(values.size()), 1}));
   return {rows.data_ptr<double>(), rows.data_ptr<double>() + rows.numel()};
 }
 
@@ -42,7 +42,8 @@ PassResult evaluate_pass(Task& task, Split split, const PassOptions& options) {
   if (options.progress) {
     const auto total = options.group ? 0 : static_cast<std::int64_t>(task.examples(split));
     // Plain-line logging (not on a terminal) about every 5%, and every 10,000 units when open-ended.
-    bar.emplace(options.progress_label, total, task.unit(), total > 0 ? std::max<std::int64_t>(1000, total / 20) : 10000);
+    bar.emplace(options.progress_label, total, task.unit(),
+                total > 0 ? std::max<std::int64_t>(1000, total / 20) : 10000);
   }
   const auto start = std::chrono::steady_clock::now();
   task.start_epoch(split, options.epoch);

@@ -81,10 +81,38 @@ models::GptOptions gpt_options(const config::ModelConfig& model, std::int64_t vo
   return o;
 }
 
+// The config's choices as the text module's policies (text::TextPolicy also travels in
+// tokenizer.json, under names of its own).
+text::Normalization normalization_of(config::TextNormalization choice) {
+  switch (choice) {
+    case config::TextNormalization::nfc: return text::Normalization::nfc;
+    case config::TextNormalization::none: return text::Normalization::none;
+  }
+  return text::Normalization::nfc;
+}
+
+text::MalformedInput malformed_of(config::MalformedText choice) {
+  switch (choice) {
+    case config::MalformedText::error: return text::MalformedInput::error;
+    case config::MalformedText::replace: return text::MalformedInput::replace;
+    case config::MalformedText::keep_bytes: return text::MalformedInput::keep_bytes;
+  }
+  return text::MalformedInput::error;
+}
+
+text::UnknownCharacter unknown_of(config::UnknownCharacters choice) {
+  switch (choice) {
+    case config::UnknownCharacters::error: return text::UnknownCharacter::error;
+    case config::UnknownCharacters::unk: return text::UnknownCharacter::unk;
+    case config::UnknownCharacters::skip: return text::UnknownCharacter::skip;
+  }
+  return text::UnknownCharacter::error;
+}
+
 text::TextPolicy text_policy(const config::TextConfig& settings) {
   text::TextPolicy policy;
-  policy.normalization = settings.normalization == "none" ? text::Normalization::none : text::Normalization::nfc;
-  policy.malformed = *text::parse_malformed_input(settings.malformed);
+  policy.normalization = normalization_of(settings.normalization);
+  policy.malformed = malformed_of(settings.malformed);
   return policy;
 }
 
@@ -108,7 +136,7 @@ std::string document_name(const std::string& what, std::size_t index, std::size_
 // joined and would report an offset into the join.
 void check_utf8(const std::vector<std::string>& documents, const std::string& what,
                 const config::TextConfig& settings) {
-  if (settings.malformed != "error") return;
+  if (settings.malformed != config::MalformedText::error) return;
   for (std::size_t d = 0; d < documents.size(); ++d) {
     const std::size_t offset = text::find_invalid_utf8(documents[d]);
     if (offset == std::string_view::npos) continue;
@@ -124,7 +152,7 @@ void check_utf8(const std::vector<std::string>& documents, const std::string& wh
 std::unique_ptr<text::Tokenizer> build_tokenizer(const config::TextConfig& settings,
                                                  const std::vector<std::string>& training_text) {
   const text::TextPolicy policy = text_policy(settings);
-  if (settings.tokenizer == "bpe") {
+  if (settings.tokenizer == config::TokenizerType::bpe) {
     text::BpeTrainOptions options;
     options.vocab_size = settings.vocab_size;
     options.text = policy;
@@ -134,7 +162,7 @@ std::unique_ptr<text::Tokenizer> build_tokenizer(const config::TextConfig& setti
   }
   text::CharTokenizerOptions options;
   options.text = policy;
-  options.unknown = *text::parse_unknown_character(settings.unknown);
+  options.unknown = unknown_of(settings.unknown);
   std::string all;
   for (const auto& document : training_text) all += document;
   return std::make_unique<text::CharTokenizer>(text::CharTokenizer::from_corpus(all, options));
@@ -153,7 +181,7 @@ std::unique_ptr<LanguageModelTask> LanguageModelTask::for_training(const config:
   const auto documents = data::read_documents(config.data.train);
   check_utf8(documents, "data.train " + config.data.train, config.text);
   auto tokenizer = build_tokenizer(config.text, documents);
-  log::info("tokenizer: ", config.text.tokenizer, ", ", tokenizer->vocab_size(), " tokens");
+  log::info("tokenizer: ", config::name_of(config.text.tokenizer), ", ", tokenizer->vocab_size(), " tokens");
   std::unique_ptr<LanguageModelTask> task(new LanguageModelTask(config, std::move(tokenizer), device));
   const auto tokenize = [&](const std::vector<std::string>& docs, const std::string& what) {
     return task->tokenize(docs, what);
@@ -187,7 +215,9 @@ std::filesystem::path LanguageModelTask::tokenizer_path(const run::RunDirectory&
 std::unique_ptr<LanguageModelTask> LanguageModelTask::from_run_directory(const run::RunDirectory& run,
                                                                          torch::Device device, bool last_weights) {
   const config::ExperimentConfig config = run.read_config();
-  if (!config.is_language_model()) throw UserError(run.path().string() + " is not a language-model run (model.name is " + config.model.name + ")");
+  if (!config.is_language_model())
+    throw UserError(run.path().string() + " is not a language-model run (model.name is " +
+                    config::to_string(config.model.name) + ")");
   std::unique_ptr<LanguageModelTask> task(new LanguageModelTask(config, text::load_tokenizer(tokenizer_path(run)), device));
   const auto path = last_weights ? run.last_weights_path() : run.weights_path();
   if (!std::filesystem::exists(path)) throw UserError(path.string() + " not found: the run has not finished an epoch yet");
@@ -388,7 +418,7 @@ std::optional<TaskBatch> LanguageModelTask::next_batch(Split split) {
     const Shard shard = shard_of(Split::train);
     const std::int64_t global = batch * shard.world;  // the whole job's batch; this rank's block below
     const auto all_starts =
-        config_.text.sampling == "sequential"
+        config_.text.sampling == config::WindowSampling::sequential
             ? data::sequential_window_starts(size, context + 1, global, stride, config_.text.steps_per_epoch,
                                              cursor.epoch, step)
             : data::random_window_starts(size, context + 1, global, config_.runtime.seed, cursor.epoch, step);

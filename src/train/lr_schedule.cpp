@@ -15,14 +15,17 @@ LrSchedule::LrSchedule(const config::OptimConfig& optim, std::int64_t steps_per_
 double LrSchedule::at(std::int64_t step) const {
   const double lr = optim_.lr;
   if (step < warmup_steps_) return lr * static_cast<double>(step + 1) / static_cast<double>(warmup_steps_);
-  if (optim_.scheduler == "step") {
-    const auto epoch = step / steps_per_epoch_;
-    return lr * std::pow(optim_.gamma, static_cast<double>(epoch / optim_.step_size));
-  }
-  if (optim_.scheduler == "cosine") {
-    const double span = static_cast<double>(std::max<std::int64_t>(1, total_steps_ - 1 - warmup_steps_));
-    const double progress = std::clamp(static_cast<double>(step - warmup_steps_) / span, 0.0, 1.0);
-    return optim_.min_lr + (lr - optim_.min_lr) * 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
+  switch (optim_.scheduler) {
+    case config::Scheduler::none: return lr;
+    case config::Scheduler::step: {
+      const auto epoch = step / steps_per_epoch_;
+      return lr * std::pow(optim_.gamma, static_cast<double>(epoch / optim_.step_size));
+    }
+    case config::Scheduler::cosine: {
+      const double span = static_cast<double>(std::max<std::int64_t>(1, total_steps_ - 1 - warmup_steps_));
+      const double progress = std::clamp(static_cast<double>(step - warmup_steps_) / span, 0.0, 1.0);
+      return optim_.min_lr + (lr - optim_.min_lr) * 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
+    }
   }
   return lr;
 }

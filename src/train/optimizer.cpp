@@ -28,13 +28,18 @@ std::vector<torch::optim::OptimizerParamGroup> parameter_groups(torch::nn::Modul
 }  // namespace
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(torch::nn::Module& module, const config::OptimConfig& optim) {
-  if (optim.name == "sgd") {
-    const auto options = torch::optim::SGDOptions(optim.lr).momentum(optim.momentum).nesterov(optim.nesterov);
-    return std::make_unique<torch::optim::SGD>(parameter_groups(module, options, optim.weight_decay), options);
+  switch (optim.name) {
+    case config::Optimizer::sgd: {
+      const auto options = torch::optim::SGDOptions(optim.lr).momentum(optim.momentum).nesterov(optim.nesterov);
+      return std::make_unique<torch::optim::SGD>(parameter_groups(module, options, optim.weight_decay), options);
+    }
+    case config::Optimizer::adamw: {
+      const auto options =
+          torch::optim::AdamWOptions(optim.lr).betas({optim.betas.at(0), optim.betas.at(1)}).eps(optim.eps);
+      return std::make_unique<FusedAdamW>(parameter_groups(module, options, optim.weight_decay), options);
+    }
   }
-  const auto options =
-      torch::optim::AdamWOptions(optim.lr).betas({optim.betas.at(0), optim.betas.at(1)}).eps(optim.eps);
-  return std::make_unique<FusedAdamW>(parameter_groups(module, options, optim.weight_decay), options);
+  throw std::logic_error("make_optimizer: an optimizer without a case");
 }
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {

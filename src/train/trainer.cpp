@@ -49,7 +49,7 @@ run::RunDirectory open_run(const TrainRequest& request, config::ExperimentConfig
   }
   auto run = run::RunDirectory::open(dir);
   // The run's own settings, so the schedule and data match; --set changes them on purpose.
-  config = config::parse_config(read_file(run.config_path()), run.config_path().string(), request.overrides);
+  config = config::parse_saved_config(read_file(run.config_path()), run.config_path().string(), request.overrides);
   return run;
 }
 
@@ -153,8 +153,8 @@ class Trainer {
                 " per process; batch norm normalizes per process, evaluation uses rank 0's running statistics");
     }
 
-    log::info("training ", config_.model.name, " on ", task_->examples(tasks::Split::train), " ", task_->unit(), " (",
-              steps_per_epoch, " steps/epoch) on ", describe_device(device_), " (",
+    log::info("training ", config::name_of(config_.model.name), " on ", task_->examples(tasks::Split::train), " ",
+              task_->unit(), " (", steps_per_epoch, " steps/epoch) on ", describe_device(device_), " (",
               describe_compute(task_->compute()), ") -> ", run_.path().string());
     const auto start = std::chrono::steady_clock::now();
     bool early_stopped = false;
@@ -177,7 +177,7 @@ class Trainer {
         throw Interrupted(signal, stop_message(signal, "after epoch " + std::to_string(epoch)));
       }
       if (early_stopped) {
-        log::info("early stopping: ", config_.train.monitor, " did not improve for ",
+        log::info("early stopping: ", config::name_of(config_.train.monitor), " did not improve for ",
                   progress_.evals_without_improvement, " evaluations");
       }
     }
@@ -325,7 +325,7 @@ class Trainer {
     const double loss = evaluation->value("loss");
     record["val_loss"] = loss;
     record["val_accuracy"] = accuracy;
-    const bool maximize = config_.train.monitor == "val_accuracy";
+    const bool maximize = config_.train.monitor == config::Monitor::val_accuracy;
     const double value = maximize ? accuracy : loss;
     const double delta = config_.train.early_stopping.min_delta;
     const bool improved = std::isnan(progress_.best_metric) ||
@@ -345,7 +345,7 @@ class Trainer {
   // in between repeats the epoch on resume and rewrites the same weights.
   void save_epoch(std::int64_t epoch, bool improved) {
     save_weights(run_.last_weights_path(), *task_, config_, epoch);
-    if (improved || config_.train.keep == "last") save_weights(run_.weights_path(), *task_, config_, epoch);
+    if (improved || config_.train.keep == config::Keep::last) save_weights(run_.weights_path(), *task_, config_, epoch);
     run::save_checkpoint(run_.checkpoint_path(), task_->module(), *optimizer_, progress_);
   }
 
@@ -353,7 +353,7 @@ class Trainer {
     TrainSummary summary;
     summary.run_dir = run_.path();
     summary.epochs_completed = progress_.epochs_completed;
-    summary.best_epoch = config_.train.keep == "last" ? progress_.epochs_completed : progress_.best_epoch;
+    summary.best_epoch = config_.train.keep == config::Keep::last ? progress_.epochs_completed : progress_.best_epoch;
     summary.early_stopped = early_stopped;
     // Reload the best weights: the summary and the test numbers describe what eval/infer use.
     // Rank 0 reads them; evaluate_split hands them to the others (who need no shared storage).
@@ -416,12 +416,12 @@ TrainSummary train(const TrainRequest& request) {
     const std::string path = group->broadcast_text(main ? opened->path().string() : "");
     const std::string yaml = group->broadcast_text(main ? config::to_yaml(config) : "");
     if (!main) {
-      config = config::parse_config(yaml, path + "/config.yaml");
+      config = config::parse_saved_config(yaml, path + "/config.yaml");
       opened.emplace(run::RunDirectory::elsewhere(path));
     }
   }
   run::RunDirectory run = std::move(*opened);
-  log::init(main ? config.runtime.log_level : std::string("warn"));  // one rank tells the story
+  log::init(main ? config::to_string(config.runtime.log_level) : std::string("warn"));  // one rank tells the story
   if (main) log::add_file(run.log_path());
   apply_runtime(config.runtime);  // seeds before the model is built: same seed, same init
   torch::Device device = resolve_device(config.runtime.device);

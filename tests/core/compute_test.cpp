@@ -13,8 +13,8 @@ namespace {
 
 config::RuntimeConfig runtime(const std::string& precision, const std::string& memory_format) {
   config::RuntimeConfig r;
-  r.precision = precision;
-  r.memory_format = memory_format;
+  r.precision = *config::choice_named<config::Precision>(precision);
+  r.memory_format = *config::choice_named<config::MemoryFormat>(memory_format);
   return r;
 }
 
@@ -40,10 +40,10 @@ TEST(Compute, ConfigRejectsUnknownValues) {
       "runtime:\n  precision: bf16\n  memory_format: channels_last\n  cudnn_benchmark: false\n  tf32: false\n"
       "data:\n  preprocess_device: cpu\neval:\n  cuda_graphs: true\n",
       "c.yaml");
-  EXPECT_EQ(config.runtime.precision, "bf16");
+  EXPECT_EQ(config.runtime.precision, config::Precision::bf16);
   EXPECT_FALSE(config.runtime.tf32);
   EXPECT_FALSE(config.runtime.cudnn_benchmark);
-  EXPECT_EQ(config.data.preprocess_device, "cpu");
+  EXPECT_EQ(config.data.preprocess_device, config::PreprocessDevice::cpu);
   EXPECT_TRUE(config.eval.cuda_graphs);
 }
 

@@ -18,7 +18,7 @@ using testing::error_of;
 TEST(Config, DefaultsWhenEmpty) {
   const ExperimentConfig config = parse_config("", "empty.yaml");
   EXPECT_EQ(config.runtime.device, "auto");
-  EXPECT_EQ(config.optim.name, "adamw");
+  EXPECT_EQ(config.optim.name, Optimizer::adamw);
   EXPECT_EQ(config.data.crop, (Size2{224, 224}));
   EXPECT_EQ(config.train.epochs, 10);
 }

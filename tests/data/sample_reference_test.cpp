@@ -13,9 +13,8 @@ namespace {
 
 TEST(SampleReference, ImagesByRelativePathDicomOpaque) {
   tessera::testing::TempDir dir("ref");
-  ClassificationDataset images{{"a", "b"},
-                                     {{dir / "test/a/x.png", 0}, {dir / "test/b/sub/y.png", 1}, {"/elsewhere/z.png", 1}},
-                                     dir / "test"};
+  ClassificationDataset images{
+      {"a", "b"}, {{dir / "test/a/x.png", 0}, {dir / "test/b/sub/y.png", 1}, {"/elsewhere/z.png", 1}}, dir / "test"};
   std::filesystem::create_directories(dir / "test");
   EXPECT_EQ(sample_reference(images, 0), "a/x.png");
   EXPECT_EQ(sample_reference(images, 1), "b/sub/y.png");

@@ -103,8 +103,10 @@ namespace tessera::dist {
 namespace {
 
 TEST(DistributedConfig, AutoByDefaultAndOnlyAutoOrOff) {
-  EXPECT_EQ(config::parse_config("model: {name: simple_cnn}\n", "c.yaml").runtime.distributed, "auto");
-  EXPECT_EQ(config::parse_config("runtime: {distributed: off}\n", "c.yaml").runtime.distributed, "off");
+  EXPECT_EQ(config::parse_config("model: {name: simple_cnn}\n", "c.yaml").runtime.distributed,
+            config::Distributed::automatic);
+  EXPECT_EQ(config::parse_config("runtime: {distributed: off}\n", "c.yaml").runtime.distributed,
+            config::Distributed::off);
   try {
     config::parse_config("runtime: {distributed: nccl}\n", "c.yaml");
     ADD_FAILURE() << "accepted distributed: nccl";

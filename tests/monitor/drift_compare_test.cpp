@@ -65,7 +65,7 @@ TEST(Compare, ShiftedIntensityDriftsByPsiAndKs) {
     }
   }
   config::DriftConfig no_correction;
-  no_correction.ks_correction = "none";
+  no_correction.ks_correction = config::KsCorrection::none;
   EXPECT_DOUBLE_EQ(
       compare(summary_with_means(reference_means, 100), summary_with_means(new_means, 140), no_correction).ks_alpha,
       0.01);

@@ -174,15 +174,15 @@ TEST(RunDirectoryTest, ConfigRoundTrip) {
   config.data.hflip = 0.5;
   config.model.width = 8;
   config.model.num_classes = 3;
-  config.optim.name = "sgd";
+  config.optim.name = config::Optimizer::sgd;
   config.optim.lr = 0.0123456789;
   config.optim.warmup_epochs = 0.5;
-  config.optim.scheduler = "step";
+  config.optim.scheduler = config::Scheduler::step;
   config.train.epochs = 7;
   config.train.class_weights.values = {1.0, 2.5, 0.125};
   config.train.early_stopping.patience = 2;
   config.train.early_stopping.min_delta = 1e-3;
-  config.train.monitor = "val_loss";
+  config.train.monitor = config::Monitor::val_loss;
   config.eval.batch_size = 17;
 
   const auto run = RunDirectory::create(config);

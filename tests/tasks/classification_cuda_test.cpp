@@ -45,7 +45,7 @@ TEST_F(ClassificationCudaTest, GpuPreprocessingGivesTheCpuInputs) {
   const auto config = make_config({"runtime.precision=fp32", "runtime.memory_format=contiguous"});
   auto gpu = ClassificationTask::for_training(config, torch::Device(torch::kCUDA, 0));
   auto cpu_config = config;
-  cpu_config.data.preprocess_device = "cpu";
+  cpu_config.data.preprocess_device = config::PreprocessDevice::cpu;
   auto cpu = ClassificationTask::for_training(cpu_config, torch::Device(torch::kCUDA, 0));
   ASSERT_TRUE(gpu->loader_options(Split::train).packed);
   ASSERT_FALSE(cpu->loader_options(Split::train).packed);

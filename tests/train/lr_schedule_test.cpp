@@ -15,7 +15,7 @@ constexpr double kRel = 1e-12;
 
 config::OptimConfig optim(const std::string& scheduler, double lr, double warmup_epochs = 0.0) {
   config::OptimConfig o;
-  o.scheduler = scheduler;
+  o.scheduler = *config::choice_named<config::Scheduler>(scheduler);
   o.lr = lr;
   o.warmup_epochs = warmup_epochs;
   return o;

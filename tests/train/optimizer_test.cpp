@@ -45,7 +45,7 @@ void expect_groups(torch::optim::Optimizer& optimizer, Small& module) {
 TEST(OptimizerTest, SgdTypeOptionsAndGroups) {
   Small module;
   config::OptimConfig o;
-  o.name = "sgd";
+  o.name = config::Optimizer::sgd;
   o.lr = 0.07;
   o.momentum = 0.8;
   o.nesterov = true;
@@ -69,7 +69,7 @@ TEST(OptimizerTest, SgdTypeOptionsAndGroups) {
 TEST(OptimizerTest, AdamwTypeOptionsAndGroups) {
   Small module;
   config::OptimConfig o;
-  o.name = "adamw";
+  o.name = config::Optimizer::adamw;
   o.lr = 3e-4;
   o.betas = {0.8, 0.95};
   o.eps = 1e-6;
@@ -91,7 +91,7 @@ TEST(OptimizerTest, AdamwTypeOptionsAndGroups) {
 }
 
 TEST(OptimizerTest, SetLearningRateSetsEveryGroup) {
-  for (const char* name : {"sgd", "adamw"}) {
+  for (const config::Optimizer name : {config::Optimizer::sgd, config::Optimizer::adamw}) {
     Small module;
     config::OptimConfig o;
     o.name = name;
@@ -108,7 +108,7 @@ TEST(OptimizerTest, SetLearningRateSetsEveryGroup) {
 TEST(OptimizerTest, AdamwDecaysOnlyMultiDimensionalParameters) {
   Small module;
   config::OptimConfig o;
-  o.name = "adamw";
+  o.name = config::Optimizer::adamw;
   o.lr = 0.1;
   o.weight_decay = 0.2;
   auto optimizer = make_optimizer(module, o);
@@ -130,7 +130,7 @@ TEST(OptimizerTest, AdamwDecaysOnlyMultiDimensionalParameters) {
 TEST(OptimizerTest, SgdDecaysOnlyMultiDimensionalParameters) {
   Small module;
   config::OptimConfig o;
-  o.name = "sgd";
+  o.name = config::Optimizer::sgd;
   o.lr = 0.1;
   o.momentum = 0.5;
   o.nesterov = true;

@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "tessera/core/config/infer.h"
 #include "tessera/core/error.h"
 #include "tessera/infer/predictor.h"
 
@@ -30,11 +31,14 @@ void add_infer_command(CLI::App& app) {
   command->add_flag("--show-paths", request->show_paths,
                     "DICOM inputs: write real file paths instead of opaque references ('dicom sample #N (hash)');\n"
                     "paths of medical files often hold patient names or IDs");
-  command->add_option("--series", request->series, "DICOM series grouping: auto or off (default: the run's infer.series)")
-      ->check(CLI::IsMember({"auto", "off"}));
-  command->add_option("--series-aggregate", request->series_aggregate,
-                      "Per-series answer: mean or max of the slice probabilities (default: the run's infer.series_aggregate)")
-      ->check(CLI::IsMember({"mean", "max"}));
+  command
+      ->add_option("--series", request->series, "DICOM series grouping: auto or off (default: the run's infer.series)")
+      ->check(CLI::IsMember(config::choice_names<config::SeriesGrouping>()));
+  command
+      ->add_option(
+          "--series-aggregate", request->series_aggregate,
+          "Per-series answer: mean or max of the slice probabilities (default: the run's infer.series_aggregate)")
+      ->check(CLI::IsMember(config::choice_names<config::SeriesAggregate>()));
   command->callback([request] {
     const infer::InferSummary summary = infer::predict(*request);
     std::printf("predictions: %s (%zu images", summary.output.c_str(), summary.predicted);

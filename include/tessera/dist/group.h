@@ -19,6 +19,7 @@
 
 #include <torch/torch.h>
 
+#include "tessera/core/config/runtime.h"
 #include "tessera/dist/launch.h"
 
 namespace tessera::dist {
@@ -72,6 +73,6 @@ class Group {
 // runtime.distributed: off, run alone (null). `device` is runtime.device ("auto", "cuda", ...):
 // on CUDA the group adds NCCL on this process's GPU (cuda:LOCAL_RANK). Quiets the log of every
 // rank but rank 0, so one process tells the story.
-std::unique_ptr<Group> join_if_launched(const std::string& policy, const std::string& device);
+std::unique_ptr<Group> join_if_launched(config::Distributed policy, const std::string& device);
 
 }  // namespace tessera::dist

@@ -7,13 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "tessera/core/config/infer.h"
 #include "tessera/data/dataset.h"
 
 namespace tessera::infer {
 
-enum class SeriesAggregate { mean, max };
+using SeriesAggregate = config::SeriesAggregate;  // infer.series_aggregate
 
-// "mean" or "max" (validated by the config already; anything else is std::invalid_argument).
+// "mean" or "max" (--series-aggregate; anything else is std::invalid_argument).
 SeriesAggregate parse_series_aggregate(const std::string& name);
 
 struct Series {

@@ -1,5 +1,7 @@
 #pragma once
-// Model registry: name -> factory. The config's `model.name` goes through here.
+// Model registry: the image models of config::ModelName (core/config/model.h, the one list of
+// model names) by name. The config's `model.name` goes through here; gpt is built by the
+// language-model task instead.
 #include <memory>
 #include <string>
 #include <vector>

@@ -92,6 +92,7 @@ class Task {
   virtual const char* unit() const = 0;
   virtual bool has_split(Split split) const = 0;
   virtual std::size_t batches_per_epoch(Split split) const = 0;
+  // Examples in a split: what one pass over it scores (images; tokens but the first of a text).
   virtual std::size_t examples(Split split) const = 0;
   // Starts a pass over `split`; `skip_batches` > 0 begins at that batch (a run resumed mid-epoch
   // gets exactly the batches the uninterrupted epoch had left).

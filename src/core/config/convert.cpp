@@ -97,7 +97,9 @@ std::string convert(const YAML::Node& node, ClassWeights& out) {
 }
 
 std::string convert(const YAML::Node& node, Window& out) {
-  constexpr const char* expected = "a window name (file, minmax, brain, soft_tissue, abdomen, lung, bone) or [centre, width]";
+  std::string names;
+  for (const auto& name : window_names()) names += (names.empty() ? "" : ", ") + name;
+  const std::string expected = "a window name (" + names + ") or [centre, width]";
   if (node.IsScalar()) {
     std::string name;
     if (!convert(node, name).empty() || name.empty()) return expected;

@@ -57,13 +57,36 @@ std::string SectionChecker::key_path(const std::string& key) const {
   return path_.empty() ? key : path_ + "." + key;
 }
 
-std::string SectionChecker::location(const std::string& key) const {
-  const std::string full = key_path(key);
-  for (const auto& [override_path, argument] : source_->overrides) {
+std::vector<std::string> window_names() {
+  std::vector<std::string> names;
+  for (const auto& window : kWindowNames) names.emplace_back(window.name);
+  return names;
+}
+
+const char* applies_noun(Applies kind) {
+  return kind == Applies::language_model ? "a language model" : "an image classifier";
+}
+
+namespace {
+
+// The --set argument that gave `full` (or a key above or under it); nullptr when none did.
+const std::string* override_of(const Source& source, const std::string& full) {
+  for (const auto& [override_path, argument] : source.overrides) {
     if (full == override_path || full.starts_with(override_path + ".") || override_path.starts_with(full + ".")) {
-      return "--set " + argument;
+      return &argument;
     }
   }
+  return nullptr;
+}
+
+}  // namespace
+
+bool SectionChecker::overridden(const std::string& key) const {
+  return override_of(*source_, key_path(key)) != nullptr;
+}
+
+std::string SectionChecker::location(const std::string& key) const {
+  if (const std::string* argument = override_of(*source_, key_path(key))) return "--set " + *argument;
   YAML::Mark mark = YAML::Mark::null_mark();
   if (node_.IsMap()) {
     for (const auto& entry : node_) {

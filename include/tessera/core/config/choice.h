@@ -11,6 +11,7 @@
 //     static constexpr ChoiceName<Keep> names[] = {{Keep::best, "best"}, {Keep::last, "last"}};
 //   };
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -29,7 +30,9 @@ template <class E>
 struct ChoiceTable;
 
 template <class E>
-concept Choice = std::is_enum_v<E> && requires { ChoiceTable<E>::names; };
+concept Choice = std::is_enum_v<E> && requires {
+  ChoiceTable<E>::names;
+};
 
 // The name the config uses for `value`.
 template <Choice E>
@@ -43,6 +46,12 @@ constexpr std::string_view name_of(E value) {
 template <Choice E>
 std::string to_string(E value) {
   return std::string(name_of(value));
+}
+
+// Streams print the name (logs, test failure messages).
+template <Choice E>
+std::ostream& operator<<(std::ostream& out, E value) {
+  return out << name_of(value);
 }
 
 // Every name, in the table's order (messages and docs).

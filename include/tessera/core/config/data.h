@@ -8,14 +8,19 @@
 
 namespace tessera::config {
 
-// The named CT windows of data.window as {centre, width} in Hounsfield units (textbook values):
-// brain 40/80, soft_tissue and abdomen 40/400, lung -600/1500, bone 400/1800. nullopt for any
-// other name ("file" and "minmax" are modes, not presets).
+enum class PreprocessDevice { automatic, cpu };
+template <>
+struct ChoiceTable<PreprocessDevice> {
+  static constexpr ChoiceName<PreprocessDevice> names[] = {{PreprocessDevice::automatic, "auto"},
+                                                           {PreprocessDevice::cpu, "cpu"}};
+};
+
+// A CT preset of data.window as {centre, width} in Hounsfield units (kWindowNames); nullopt for
+// any other name ("file" and "minmax" are modes, not presets).
 inline std::optional<std::array<double, 2>> window_preset(const std::string& name) {
-  if (name == "brain") return std::array<double, 2>{40.0, 80.0};
-  if (name == "soft_tissue" || name == "abdomen") return std::array<double, 2>{40.0, 400.0};
-  if (name == "lung") return std::array<double, 2>{-600.0, 1500.0};
-  if (name == "bone") return std::array<double, 2>{400.0, 1800.0};
+  for (const auto& window : kWindowNames) {
+    if (window.preset && window.name == name) return std::array<double, 2>{window.center, window.width};
+  }
   return std::nullopt;
 }
 
@@ -54,7 +59,7 @@ struct DataConfig {
   bool cache = false;                // keep decoded images in memory (small datasets)
   // Where resize/crop/flip/normalise run: "auto" = on the run's device (one fused CUDA kernel
   // per batch on a GPU, decode threads then only decode), "cpu" = in the decode threads.
-  std::string preprocess_device = "auto";
+  PreprocessDevice preprocess_device = PreprocessDevice::automatic;
   Window window;                     // DICOM inputs only (see above)
 
   template <class V>
@@ -62,22 +67,22 @@ struct DataConfig {
     v.field("train", train);
     v.field("val", val);
     v.field("test", test);
-    v.field("channels", channels);
-    v.field("resize", resize);
-    v.field("crop", crop);
-    v.field("pad", pad);
-    v.field("hflip", hflip);
-    v.field("rotate", rotate);
-    v.field("scale", scale);
-    v.field("mean", mean);
-    v.field("std", std);
+    v.field("channels", channels, Applies::image_classification);
+    v.field("resize", resize, Applies::image_classification);
+    v.field("crop", crop, Applies::image_classification);
+    v.field("pad", pad, Applies::image_classification);
+    v.field("hflip", hflip, Applies::image_classification);
+    v.field("rotate", rotate, Applies::image_classification);
+    v.field("scale", scale, Applies::image_classification);
+    v.field("mean", mean, Applies::image_classification);
+    v.field("std", std, Applies::image_classification);
     v.field("batch_size", batch_size);
-    v.field("workers", workers);
-    v.field("prefetch", prefetch);
-    v.field("drop_last", drop_last);
-    v.field("cache", cache);
-    v.field("preprocess_device", preprocess_device);
-    v.field("window", window);
+    v.field("workers", workers, Applies::image_classification);
+    v.field("prefetch", prefetch, Applies::image_classification);
+    v.field("drop_last", drop_last, Applies::image_classification);
+    v.field("cache", cache, Applies::image_classification);
+    v.field("preprocess_device", preprocess_device, Applies::image_classification);
+    v.field("window", window, Applies::image_classification);
   }
   static std::string fmt(double v) {
     std::string s = std::to_string(v);
@@ -105,13 +110,12 @@ struct DataConfig {
     c.positive("batch_size", batch_size);
     if (!workers.automatic) c.positive("workers", workers.count);
     c.positive("prefetch", prefetch);
-    c.one_of("preprocess_device", preprocess_device, {"auto", "cpu"});
     if (window.is_explicit()) {
       if (!(window.width >= 1.0)) {
         c.fail("window", "width must be >= 1 (the linear VOI function divides by width - 1), got " + fmt(window.width));
       }
     } else {
-      c.one_of("window", window.name, {"file", "minmax", "brain", "soft_tissue", "abdomen", "lung", "bone"});
+      c.one_of("window", window.name, window_names());
     }
   }
 };

@@ -5,6 +5,13 @@
 
 namespace tessera::config {
 
+enum class KsCorrection { bonferroni, none };
+template <>
+struct ChoiceTable<KsCorrection> {
+  static constexpr ChoiceName<KsCorrection> names[] = {{KsCorrection::bonferroni, "bonferroni"},
+                                                       {KsCorrection::none, "none"}};
+};
+
 // Data drift monitoring (image classification runs). After training, `tessera train` stores
 // reference statistics in the run directory (drift_reference.json): per-image features of up to
 // `max_reference_images` training images, decoded as the model sees them before resizing and
@@ -33,7 +40,7 @@ struct DriftConfig {
   double psi_threshold = 0.2;
   double psi_epsilon = 1e-4;
   double ks_pvalue = 0.01;
-  std::string ks_correction = "bonferroni";
+  KsCorrection ks_correction = KsCorrection::bonferroni;
 
   template <class V>
   void visit(V& v) {
@@ -59,7 +66,6 @@ struct DriftConfig {
     c.positive("psi_threshold", psi_threshold);
     if (!(psi_epsilon > 0.0 && psi_epsilon < 0.01)) c.fail("psi_epsilon", "must be in (0, 0.01)");
     if (!(ks_pvalue > 0.0 && ks_pvalue < 1.0)) c.fail("ks_pvalue", "must be in (0, 1)");
-    c.one_of("ks_correction", ks_correction, {"bonferroni", "none"});
   }
 };
 

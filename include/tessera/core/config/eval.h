@@ -24,13 +24,13 @@ struct EvalConfig {
   template <class V>
   void visit(V& v) {
     v.field("batch_size", batch_size);
-    v.field("top_k", top_k);
+    v.field("top_k", top_k, Applies::image_classification);
     v.field("cuda_graphs", cuda_graphs);
-    v.field("calibration_bins", calibration_bins);
-    v.field("threshold", threshold);
-    v.field("target_sensitivity", target_sensitivity);
-    v.field("positive_class", positive_class);
-    v.field("mistakes", mistakes);
+    v.field("calibration_bins", calibration_bins, Applies::image_classification);
+    v.field("threshold", threshold, Applies::image_classification);
+    v.field("target_sensitivity", target_sensitivity, Applies::image_classification);
+    v.field("positive_class", positive_class, Applies::image_classification);
+    v.field("mistakes", mistakes, Applies::image_classification);
   }
   void validate(const SectionChecker& c) const {
     c.positive("batch_size", batch_size);

@@ -36,19 +36,26 @@ struct ExperimentConfig {
     v.field("optim", optim);
     v.field("train", train);
     v.field("eval", eval);
-    v.field("infer", infer);
-    v.field("text", text);
-    v.field("drift", drift);
+    v.field("infer", infer, Applies::image_classification);
+    v.field("text", text, Applies::language_model);
+    v.field("drift", drift, Applies::image_classification);
   }
   void validate(const SectionChecker&) const {}
 
   // model.name gpt trains a language model on text; every other model classifies images.
-  bool is_language_model() const { return model.name == "gpt"; }
+  bool is_language_model() const { return model.name == ModelName::gpt; }
+  Applies kind() const { return is_language_model() ? Applies::language_model : Applies::image_classification; }
 };
 
 // Parses YAML text; `file_name` only labels error messages. Relative data paths stay as written.
 ExperimentConfig parse_config(const std::string& text, const std::string& file_name,
                               const std::vector<std::string>& overrides = {});
+
+// A config a run directory saved (config.yaml, a checkpoint's copy): as parse_config, except that
+// keys of the other task family are ignored rather than refused (runs saved before the resolved
+// config left them out hold them at their defaults). Overrides are checked as in parse_config.
+ExperimentConfig parse_saved_config(const std::string& text, const std::string& file_name,
+                                    const std::vector<std::string>& overrides = {});
 
 // Reads a config file (UserError naming it when unreadable). When runtime.name is empty it
 // becomes the file's stem.

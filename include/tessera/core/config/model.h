@@ -6,8 +6,20 @@
 
 namespace tessera::config {
 
+// Every model a config can name: gpt is the language model (tasks/language_model.h), the others
+// classify images through models/registry.h, which builds them from this table.
+enum class ModelName { simple_cnn, resnet18, resnet34, resnet50, gpt };
+template <>
+struct ChoiceTable<ModelName> {
+  static constexpr ChoiceName<ModelName> names[] = {{ModelName::simple_cnn, "simple_cnn"},
+                                                    {ModelName::resnet18, "resnet18"},
+                                                    {ModelName::resnet34, "resnet34"},
+                                                    {ModelName::resnet50, "resnet50"},
+                                                    {ModelName::gpt, "gpt"}};
+};
+
 struct ModelConfig {
-  std::string name = "simple_cnn";   // simple_cnn | resnet18 | resnet34 | resnet50 | gpt
+  ModelName name = ModelName::simple_cnn;
   std::int64_t num_classes = 0;      // 0 = the number of classes found in the training data
   int width = 32;                    // simple_cnn base channel count
   double dropout = 0.0;              // before the classifier (simple_cnn); attention, residual and
@@ -26,20 +38,19 @@ struct ModelConfig {
   template <class V>
   void visit(V& v) {
     v.field("name", name);
-    v.field("num_classes", num_classes);
-    v.field("width", width);
+    v.field("num_classes", num_classes, Applies::image_classification);
+    v.field("width", width, Applies::image_classification);
     v.field("dropout", dropout);
-    v.field("init_weights", init_weights);
+    v.field("init_weights", init_weights, Applies::image_classification);
     v.renamed("weights", "init_weights", init_weights);  // older run directories say `weights`
-    v.field("context", context);
-    v.field("n_layer", n_layer);
-    v.field("n_head", n_head);
-    v.field("n_embd", n_embd);
-    v.field("bias", bias);
-    v.field("tie_embeddings", tie_embeddings);
+    v.field("context", context, Applies::language_model);
+    v.field("n_layer", n_layer, Applies::language_model);
+    v.field("n_head", n_head, Applies::language_model);
+    v.field("n_embd", n_embd, Applies::language_model);
+    v.field("bias", bias, Applies::language_model);
+    v.field("tie_embeddings", tie_embeddings, Applies::language_model);
   }
   void validate(const SectionChecker& c) const {
-    c.one_of("name", name, {"simple_cnn", "resnet18", "resnet34", "resnet50", "gpt"});
     c.non_negative("num_classes", static_cast<double>(num_classes));
     c.positive("width", width);
     c.in_range("dropout", dropout, 0.0, 0.99);

@@ -6,18 +6,31 @@
 
 namespace tessera::config {
 
+enum class Optimizer { sgd, adamw };
+template <>
+struct ChoiceTable<Optimizer> {
+  static constexpr ChoiceName<Optimizer> names[] = {{Optimizer::sgd, "sgd"}, {Optimizer::adamw, "adamw"}};
+};
+
+enum class Scheduler { none, step, cosine };
+template <>
+struct ChoiceTable<Scheduler> {
+  static constexpr ChoiceName<Scheduler> names[] = {
+      {Scheduler::none, "none"}, {Scheduler::step, "step"}, {Scheduler::cosine, "cosine"}};
+};
+
 // Optimiser and learning-rate schedule. The schedule is applied per step: a linear warmup over
 // `warmup_epochs` (fractions allowed), then constant (none), cosine decay to `min_lr`, or a
 // step decay by `gamma` every `step_size` epochs.
 struct OptimConfig {
-  std::string name = "adamw";        // sgd | adamw
+  Optimizer name = Optimizer::adamw;
   double lr = 1e-3;
   double weight_decay = 0.0;
   double momentum = 0.9;             // sgd
   bool nesterov = false;             // sgd
   std::vector<double> betas{0.9, 0.999};  // adamw
   double eps = 1e-8;                 // adamw
-  std::string scheduler = "cosine";  // none | step | cosine
+  Scheduler scheduler = Scheduler::cosine;
   double warmup_epochs = 0.0;
   int step_size = 30;                // step: epochs between decays
   double gamma = 0.1;                // step: decay factor
@@ -39,7 +52,6 @@ struct OptimConfig {
     v.field("min_lr", min_lr);
   }
   void validate(const SectionChecker& c) const {
-    c.one_of("name", name, {"sgd", "adamw"});
     c.positive("lr", lr);
     c.non_negative("weight_decay", weight_decay);
     c.in_range("momentum", momentum, 0.0, 1.0);
@@ -48,7 +60,6 @@ struct OptimConfig {
       c.fail("betas", "expected two values in [0, 1), e.g. [0.9, 0.999]");
     }
     c.positive("eps", eps);
-    c.one_of("scheduler", scheduler, {"none", "step", "cosine"});
     c.non_negative("warmup_epochs", warmup_epochs);
     c.positive("step_size", step_size);
     c.in_range("gamma", gamma, 0.0, 1.0);

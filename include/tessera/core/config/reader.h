@@ -19,10 +19,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "tessera/core/config/choice.h"
 #include "tessera/core/error.h"
 
 namespace tessera::config {
@@ -33,11 +36,24 @@ class ConfigError : public UserError {
   using UserError::UserError;
 };
 
+// The task family a key or section applies to. model.name decides (gpt trains a language model,
+// every other model classifies images); a key of the other family is an error naming it, and the
+// resolved config (--dry-run, a run's config.yaml) leaves it out.
+enum class Applies { image_classification, language_model };
+// "an image classifier", "a language model"
+const char* applies_noun(Applies kind);
+
 // Where the YAML came from: the file name for messages, and which key paths were set on the
 // command line (their errors point at "--set key=value" instead of a line in the file).
 struct Source {
   std::string file;
   std::map<std::string, std::string> overrides;  // key path -> the --set argument
+  // The family being read; unset (every key applies) when a section is read on its own.
+  std::optional<Applies> kind;
+  std::string model_name;  // the model.name that chose `kind`, for messages
+  // A config a run directory saved: one written before keys were told apart by family holds the
+  // other family's keys at their defaults, which are ignored (a --set of one is still an error).
+  bool saved = false;
 };
 
 // Closest candidate by edit distance, or "" when nothing is close enough to suggest.
@@ -53,6 +69,8 @@ class SectionChecker {
   [[noreturn]] void fail_at(const YAML::Node& value, const std::string& key, const std::string& problem) const;
   std::string location(const std::string& key) const;  // "file:line:col" or "--set a.b=c"
   std::string key_path(const std::string& key) const;
+  // Whether a --set argument gave `key` (or a key under it).
+  bool overridden(const std::string& key) const;
 
   void positive(const std::string& key, double value) const;
   void non_negative(const std::string& key, double value) const;
@@ -78,8 +96,22 @@ struct ClassWeights {
   std::vector<double> values;
 };
 
-// The intensity window for DICOM inputs: a named mode or preset ("file", "minmax", "brain",
-// "soft_tissue", "abdomen", "lung", "bone"), or an explicit [centre, width] (name empty).
+// The names data.window accepts, the one list of them (reading, messages, the loader's mapping):
+// two modes (the file's own window; the image's min..max) and the CT presets with their
+// {centre, width} in Hounsfield units (textbook values).
+struct WindowName {
+  std::string_view name;
+  bool preset;  // false: a mode, centre and width unused
+  double center, width;
+};
+inline constexpr WindowName kWindowNames[] = {{"file", false, 0.0, 0.0},      {"minmax", false, 0.0, 0.0},
+                                              {"brain", true, 40.0, 80.0},    {"soft_tissue", true, 40.0, 400.0},
+                                              {"abdomen", true, 40.0, 400.0}, {"lung", true, -600.0, 1500.0},
+                                              {"bone", true, 400.0, 1800.0}};
+std::vector<std::string> window_names();
+
+// The intensity window for DICOM inputs: a name of kWindowNames, or an explicit [centre, width]
+// (name empty).
 struct Window {
   std::string name = "file";
   double center = 0.0, width = 0.0;  // explicit windows only
@@ -117,6 +149,10 @@ void emit(YAML::Emitter& out, const std::vector<double>& value);
 void emit(YAML::Emitter& out, const std::vector<std::string>& value);
 template <class T>
 void emit(YAML::Emitter& out, const T& value) { out << value; }
+template <Choice E>
+void emit(YAML::Emitter& out, const E& value) {
+  out << std::string(name_of(value));
+}
 }  // namespace detail
 
 // Reads one YAML map into a struct through its `visit`.
@@ -131,10 +167,24 @@ class SectionReader : public SectionChecker {
     if (!child.IsDefined() || child.IsNull()) return;  // absent: keep the default
     if constexpr (requires { value.visit(*this); }) {
       read_section(child, key, value);
+    } else if constexpr (Choice<T>) {
+      read_choice(child, key, value);
     } else {
       const std::string expected = detail::convert(child, value);
       if (!expected.empty()) fail_at(child, key, "expected " + expected + ", got '" + describe(child) + "'");
     }
+  }
+
+  // A key or section that applies to one task family only (see Applies).
+  template <class T>
+  void field(const std::string& key, T& value, Applies applies) {
+    if (!source_->kind || *source_->kind == applies) return field(key, value);
+    seen_.insert(key);
+    const YAML::Node child = node_[key];
+    if (!child.IsDefined() || child.IsNull()) return;
+    if (source_->saved && !overridden(key)) return;
+    fail(key, std::string("does not apply to ") + applies_noun(*source_->kind) +
+                  " (model.name: " + source_->model_name + ")");
   }
 
   // A key an earlier version called `old_key`: still read into `value`, so run directories made
@@ -147,6 +197,15 @@ class SectionReader : public SectionChecker {
     if (node_[new_key].IsDefined()) fail_at(child, old_key, "is the old name of " + new_key + "; give only " + new_key);
     const std::string expected = detail::convert(child, value);
     if (!expected.empty()) fail_at(child, old_key, "expected " + expected + ", got '" + describe(child) + "'");
+  }
+
+  // A name from the enum's ChoiceTable; an unknown one lists them and suggests the closest.
+  template <Choice E>
+  void read_choice(const YAML::Node& child, const std::string& key, E& value) {
+    std::string name;
+    if (!detail::convert(child, name).empty()) fail_at(child, key, "expected a name, got '" + describe(child) + "'");
+    one_of(key, name, choice_names<E>());
+    value = *choice_named<E>(name);
   }
 
   // Rejects keys that no `field` call asked for.
@@ -169,7 +228,8 @@ class SectionReader : public SectionChecker {
 // Writes a struct through its `visit` as a YAML map (the resolved config).
 class SectionWriter {
  public:
-  explicit SectionWriter(YAML::Emitter& out) : out_(out) {}
+  // `kind`: the family written; the other family's keys are left out (unset: every key).
+  explicit SectionWriter(YAML::Emitter& out, std::optional<Applies> kind = std::nullopt) : out_(out), kind_(kind) {}
   template <class T>
   void field(const std::string& key, const T& value) {
     out_ << YAML::Key << key << YAML::Value;
@@ -182,12 +242,17 @@ class SectionWriter {
       detail::emit(out_, value);
     }
   }
+  template <class T>
+  void field(const std::string& key, const T& value, Applies applies) {
+    if (!kind_ || *kind_ == applies) field(key, value);
+  }
   // Old names are read, never written: the resolved config uses the current ones.
   template <class T>
   void renamed(const std::string&, const std::string&, const T&) {}
 
  private:
   YAML::Emitter& out_;
+  std::optional<Applies> kind_;
 };
 
 // Loads YAML text, applies `--set key.path=value` overrides (values parsed as YAML, so lists and

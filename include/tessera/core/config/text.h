@@ -6,6 +6,13 @@
 
 namespace tessera::config {
 
+enum class TokenizerType { character, bpe };
+template <>
+struct ChoiceTable<TokenizerType> {
+  static constexpr ChoiceName<TokenizerType> names[] = {{TokenizerType::character, "char"},
+                                                        {TokenizerType::bpe, "bpe"}};
+};
+
 // The language model's text pipeline (model.name: gpt). data.train / data.val / data.test name a
 // UTF-8 text file or a folder of them (every regular file, recursively, sorted; an end-of-text
 // token between files). The tokenizer is built from the training text and saved in the run
@@ -27,15 +34,43 @@ namespace tessera::config {
 //   eval_stride                 validation/eval windows advance by this many tokens and score
 //                               only the tokens not scored before; 0 = model.context
 //                               (non-overlapping windows)
+enum class TextNormalization { nfc, none };
+template <>
+struct ChoiceTable<TextNormalization> {
+  static constexpr ChoiceName<TextNormalization> names[] = {{TextNormalization::nfc, "nfc"},
+                                                            {TextNormalization::none, "none"}};
+};
+
+enum class MalformedText { error, replace, keep_bytes };
+template <>
+struct ChoiceTable<MalformedText> {
+  static constexpr ChoiceName<MalformedText> names[] = {
+      {MalformedText::error, "error"}, {MalformedText::replace, "replace"}, {MalformedText::keep_bytes, "keep_bytes"}};
+};
+
+enum class UnknownCharacters { error, unk, skip };
+template <>
+struct ChoiceTable<UnknownCharacters> {
+  static constexpr ChoiceName<UnknownCharacters> names[] = {
+      {UnknownCharacters::error, "error"}, {UnknownCharacters::unk, "unk"}, {UnknownCharacters::skip, "skip"}};
+};
+
+enum class WindowSampling { random, sequential };
+template <>
+struct ChoiceTable<WindowSampling> {
+  static constexpr ChoiceName<WindowSampling> names[] = {{WindowSampling::random, "random"},
+                                                         {WindowSampling::sequential, "sequential"}};
+};
+
 struct TextConfig {
-  std::string tokenizer = "char";
+  TokenizerType tokenizer = TokenizerType::character;
   int vocab_size = 1024;
-  std::string normalization = "nfc";
-  std::string malformed = "error";
-  std::string unknown = "error";
+  TextNormalization normalization = TextNormalization::nfc;
+  MalformedText malformed = MalformedText::error;
+  UnknownCharacters unknown = UnknownCharacters::error;
   double val_fraction = 0.1;
   int steps_per_epoch = 250;
-  std::string sampling = "random";
+  WindowSampling sampling = WindowSampling::random;
   int train_stride = 0;
   int eval_stride = 0;
 
@@ -53,17 +88,12 @@ struct TextConfig {
     v.field("eval_stride", eval_stride);
   }
   void validate(const SectionChecker& c) const {
-    c.one_of("tokenizer", tokenizer, {"char", "bpe"});
     if (vocab_size < 258) c.fail("vocab_size", "must be at least 258 (256 bytes + 2 special tokens), got " + std::to_string(vocab_size));
-    c.one_of("normalization", normalization, {"nfc", "none"});
-    c.one_of("malformed", malformed, {"error", "replace", "keep_bytes"});
-    if (malformed == "keep_bytes" && tokenizer == "char") {
+    if (malformed == MalformedText::keep_bytes && tokenizer == TokenizerType::character) {
       c.fail("malformed", "keep_bytes needs tokenizer: bpe (a byte that is not a character has no char token)");
     }
-    c.one_of("unknown", unknown, {"error", "unk", "skip"});
     c.in_range("val_fraction", val_fraction, 0.0, 0.5);
     c.positive("steps_per_epoch", steps_per_epoch);
-    c.one_of("sampling", sampling, {"random", "sequential"});
     c.non_negative("train_stride", train_stride);
     c.non_negative("eval_stride", eval_stride);
   }
