@@ -1,17 +1,18 @@
 #include "tessera/data/corpora.h"
 
 #include <algorithm>
+#include <fstream>
 #include <sstream>
 #include <system_error>
 #include <vector>
 
-#include "command_output.h"
+#include "gzip_file.h"
 #include "tessera/core/atomic_file.h"
 #include "tessera/core/error.h"
 #include "tessera/core/logging.h"
+#include "tessera/core/remove_tree.h"
 #include "tessera/text/normalize.h"
 #include "tessera/text/utf8.h"
-#include "tessera/core/remove_tree.h"
 
 namespace tessera::data {
 namespace fs = std::filesystem;
@@ -21,19 +22,36 @@ std::string install_hint(const std::string& package) {
   return " (Debian package " + package + ": apt-get install " + package + ", or tools/setup.sh)";
 }
 
-// The installed version, for SOURCE.txt: dpkg's answer, else the first line of the package's
-// Debian changelog ("name (version) distribution; ..."), which stays behind in copied images
-// that dropped dpkg's database.
+// The installed version, for SOURCE.txt: dpkg's own record (its status file), else the first line
+// of the package's Debian changelog ("name (version) distribution; ..."), which stays behind in
+// copied images that dropped dpkg's database.
 std::string package_version(const std::string& package) {
-  const auto query = detail::run_command({"dpkg-query", "-W", "-f=${Version}", package});
-  if (query.exit_code == 0 && !query.out.empty()) return query.out;
+  std::ifstream status("/var/lib/dpkg/status");
+  std::string line, version;
+  bool ours = false, installed = false;
+  const auto found = [&] { return ours && installed && !version.empty(); };
+  while (std::getline(status, line)) {
+    if (line.empty()) {  // the end of one package's stanza
+      if (found()) return version;
+      ours = installed = false;
+      version.clear();
+    } else if (line.starts_with("Package: ")) {
+      ours = line.substr(9) == package;
+    } else if (line.starts_with("Status: ")) {
+      installed = line.ends_with(" installed");
+    } else if (line.starts_with("Version: ")) {
+      version = line.substr(9);
+    }
+  }
+  if (found()) return version;
   const fs::path changelog = fs::path("/usr/share/doc") / package / "changelog.Debian.gz";
   std::error_code ec;
   if (fs::exists(changelog, ec)) {
-    const auto text = detail::run_command({"gzip", "-dc", changelog.string()});
-    const auto open = text.out.find('('), close = text.out.find(')');
-    if (text.exit_code == 0 && open < close && close < text.out.find('\n')) {
-      return text.out.substr(open + 1, close - open - 1);
+    try {
+      const std::string text = detail::read_gzip_file(changelog);
+      const auto open = text.find('('), close = text.find(')');
+      if (open < close && close < text.find('\n')) return text.substr(open + 1, close - open - 1);
+    } catch (const UserError&) {  // an unreadable changelog leaves the version unknown
     }
   }
   return "unknown";
@@ -160,14 +178,8 @@ PreparedCorpus prepare_corpus_ko(const fs::path& out_arg, const fs::path& source
   const fs::path source = source_arg.empty() ? fs::path(kDebianFaqKo) : source_arg;
   std::error_code ec;
   if (!fs::is_regular_file(source, ec)) throw UserError(source.string() + " not found" + install_hint("debian-faq-ko"));
-  // gzip as a subprocess rather than zlib: the GPU machine builds without Debian dev packages.
-  const auto unzipped = detail::run_command({"gzip", "-dc", "--", source.string()});
-  if (unzipped.exit_code != 0) {
-    throw UserError("cannot decompress " + source.string() + " with gzip -dc" +
-                    (unzipped.exit_code < 0 ? std::string(" (is gzip installed?)")
-                                            : " (exit status " + std::to_string(unzipped.exit_code) + ")"));
-  }
-  if (unzipped.out.empty()) throw UserError(source.string() + " holds no text");
+  const std::string unzipped = detail::read_gzip_file(source);
+  if (unzipped.empty()) throw UserError(source.string() + " holds no text");
 
   PreparedCorpus corpus;
   corpus.package = "debian-faq-ko";
@@ -175,7 +187,7 @@ PreparedCorpus prepare_corpus_ko(const fs::path& out_arg, const fs::path& source
   corpus.source_files = 1;
   const fs::path out = clean(out_arg);
   corpus.text_file = out / "debian-faq-ko.txt";
-  const std::string valid = valid_text(unzipped.out, source, corpus.replaced);
+  const std::string valid = valid_text(unzipped, source, corpus.replaced);
   const std::int64_t before_nfc = count_code_points(valid);
   const std::string text = text::normalize_nfc(valid);
   corpus.bytes = static_cast<std::int64_t>(text.size());

@@ -95,6 +95,14 @@ TEST(Corpora, MissingPackageFilesNameThePackageAndTheInstallCommand) {
   write_text(dir / "broken.gz", "not gzip at all");
   const std::string broken = user_error([&] { prepare_corpus_ko(dir / "out", dir / "broken.gz"); });
   EXPECT_NE(broken.find("cannot decompress " + (dir / "broken.gz").string()), std::string::npos) << broken;
+  // gzip's own output cut in half: an error, not half a corpus.
+  write_text(dir / "faq.txt", std::string(20000, 'x') + "\n");
+  const std::string gzip = "gzip -n -c '" + (dir / "faq.txt").string() + "' > '" + (dir / "whole.gz").string() + "'";
+  ASSERT_EQ(std::system(gzip.c_str()), 0);
+  const std::string whole = read_file(dir / "whole.gz");
+  write_text(dir / "cut.gz", whole.substr(0, whole.size() / 2));
+  const std::string cut = user_error([&] { prepare_corpus_ko(dir / "out", dir / "cut.gz"); });
+  EXPECT_NE(cut.find("cannot decompress " + (dir / "cut.gz").string()), std::string::npos) << cut;
   EXPECT_FALSE(fs::exists(dir / "out"));
 }
 
