@@ -68,7 +68,8 @@ TEST(ChoiceKeys, ReadmeDocumentsEveryNameOfEveryChoice) {
     ASSERT_FALSE(text.empty()) << key.path << " is not in README's config reference";
     for (const auto& name : key.names) {
       EXPECT_TRUE(std::regex_search(text, std::regex("(^|[^a-z_])" + name + "([^a-z_]|$)")))
-          << key.path << ": README does not name the choice '" << name << "':\n" << text;
+          << key.path << ": README does not name the choice '" << name << "':\n"
+          << text;
     }
   }
 }

@@ -49,8 +49,9 @@ TEST(ConfigFamily, TheResolvedConfigShowsOnlyTheFamilysKeys) {
 
 TEST(ConfigFamily, SavedConfigsFromBeforeTheSplitStillOpen) {
   // A language-model run saved its resolved config with every image key at its default.
-  const std::string saved = "model: {name: gpt, context: 16}\ndata: {train: corpus.txt, channels: 3}\n"
-                            "eval: {top_k: 5}\ninfer: {series: auto}\n";
+  const std::string saved =
+      "model: {name: gpt, context: 16}\ndata: {train: corpus.txt, channels: 3}\n"
+      "eval: {top_k: 5}\ninfer: {series: auto}\n";
   EXPECT_EQ(parse_saved_config(saved, "config.yaml").model.context, 16);
   EXPECT_THROW(parse_config(saved, "config.yaml"), ConfigError);
   // What a user sets on top of a saved config is checked as always.
@@ -63,9 +64,10 @@ TEST(ConfigChoices, NamesComeFromOneTableForReadingWritingAndMessages) {
   EXPECT_EQ(choice_named<Scheduler>("cosine"), Scheduler::cosine);
   EXPECT_FALSE(choice_named<Scheduler>("linear").has_value());
 
-  const ExperimentConfig config = parse_config("runtime: {precision: bf16}\noptim: {name: sgd, scheduler: step}\n"
-                                               "train: {monitor: val_loss, keep: last}\n",
-                                               "c.yaml");
+  const ExperimentConfig config = parse_config(
+      "runtime: {precision: bf16}\noptim: {name: sgd, scheduler: step}\n"
+      "train: {monitor: val_loss, keep: last}\n",
+      "c.yaml");
   EXPECT_EQ(config.runtime.precision, Precision::bf16);
   EXPECT_EQ(config.runtime.memory_format, MemoryFormat::automatic);
   EXPECT_EQ(config.optim.name, Optimizer::sgd);
