@@ -176,17 +176,20 @@ void record_predictions(const std::vector<Outcome>& outcomes, const std::vector<
   write_file_atomic(summary.series_output, series_table(series, outcomes, series_name, how, classes, k));
 }
 
+// A command-line choice (--series, --series-aggregate) by its config names.
+template <config::Choice E>
+E choice_option(const std::string& option, const std::string& value) {
+  if (const auto choice = config::choice_named<E>(value)) return *choice;
+  std::string names;
+  for (const auto& name : config::choice_names<E>()) names += (names.empty() ? "" : " or ") + name;
+  throw UserError(option + " must be " + names + ", got '" + value + "'");
+}
+
 // The run's infer settings with the command line's --series / --series-aggregate over them.
 config::InferConfig with_request(config::InferConfig settings, const InferRequest& request) {
-  if (!request.series.empty()) {
-    const auto grouping = config::choice_named<config::SeriesGrouping>(request.series);
-    if (!grouping) throw UserError("--series must be auto or off, got '" + request.series + "'");
-    settings.series = *grouping;
-  }
+  if (!request.series.empty()) settings.series = choice_option<config::SeriesGrouping>("--series", request.series);
   if (!request.series_aggregate.empty()) {
-    const auto aggregate = config::choice_named<SeriesAggregate>(request.series_aggregate);
-    if (!aggregate) throw UserError("--series-aggregate must be mean or max, got '" + request.series_aggregate + "'");
-    settings.series_aggregate = *aggregate;
+    settings.series_aggregate = choice_option<SeriesAggregate>("--series-aggregate", request.series_aggregate);
   }
   return settings;
 }

@@ -73,8 +73,8 @@ void adopt_main_state(dist::Group& group, torch::nn::Module& module) {
 
 // One pass over a split without gradients. In a group each rank scores its shard with rank 0's
 // weights and statistics, and every rank ends with the whole split's evaluation.
-std::unique_ptr<tasks::Evaluation> evaluate_split(tasks::Task& task, tasks::Split split, std::int64_t epoch,
-                                                  dist::Group* group, std::int64_t batch_size) {
+std::unique_ptr<tasks::Evaluation> evaluate_with_main_weights(tasks::Task& task, tasks::Split split, std::int64_t epoch,
+                                                              dist::Group* group, std::int64_t batch_size) {
   if (group) adopt_main_state(*group, task.module());
   tasks::PassOptions options;
   options.inference_mode = false;  // the model trains on afterwards
@@ -320,7 +320,8 @@ class Trainer {
     }
     // In a group every rank holds the same combined evaluation, so "best" and early stopping
     // can never differ between ranks.
-    const auto evaluation = evaluate_split(*task_, tasks::Split::val, epoch, group_, config_.eval.batch_size);
+    const auto evaluation =
+        evaluate_with_main_weights(*task_, tasks::Split::val, epoch, group_, config_.eval.batch_size);
     const double accuracy = evaluation->value("accuracy");
     const double loss = evaluation->value("loss");
     record["val_loss"] = loss;
@@ -356,17 +357,17 @@ class Trainer {
     summary.best_epoch = config_.train.keep == config::Keep::last ? progress_.epochs_completed : progress_.best_epoch;
     summary.early_stopped = early_stopped;
     // Reload the best weights: the summary and the test numbers describe what eval/infer use.
-    // Rank 0 reads them; evaluate_split hands them to the others (who need no shared storage).
+    // Rank 0 reads them; evaluate_with_main_weights hands them to the others (who need no shared storage).
     if (writes_ && fs::exists(run_.weights_path())) {
       models::load_state_dict(task_->module(), models::load_safetensors(run_.weights_path()).tensors);
     }
     if (task_->has_split(tasks::Split::val)) {
-      const auto val = evaluate_split(*task_, tasks::Split::val, 0, group_, config_.eval.batch_size);
+      const auto val = evaluate_with_main_weights(*task_, tasks::Split::val, 0, group_, config_.eval.batch_size);
       summary.best_val_accuracy = val->value("accuracy");
       summary.best_val_loss = val->value("loss");
     }
     if (task_->has_split(tasks::Split::test)) {
-      const auto test = evaluate_split(*task_, tasks::Split::test, 0, group_, config_.eval.batch_size);
+      const auto test = evaluate_with_main_weights(*task_, tasks::Split::test, 0, group_, config_.eval.batch_size);
       summary.test = test->report();
       if (writes_) run_.write_json("test_metrics.json", summary.test);
       log::info("test: accuracy ", fixed(test->value("accuracy")), " loss ", fixed(test->value("loss")), " on ",
