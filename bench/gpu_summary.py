@@ -11,8 +11,8 @@ import json
 import os
 import sys
 
-KERNEL_CASES = [("image_f32_nchw", "500x375 u8 -> 224 f32 NCHW"), ("image_bf16_nchw", "500x375 u8 -> 224 bf16 NCHW"),
-                ("image_f32_nhwc", "500x375 u8 -> 224 f32 NHWC"), ("medical_f32", "512x512 i16 CT -> 224 f32")]
+KERNEL_CASES = [("preprocess_images_f32_nchw", "500x375 u8 -> 224 f32 NCHW"), ("preprocess_images_bf16_nchw", "500x375 u8 -> 224 bf16 NCHW"),
+                ("preprocess_images_f32_nhwc", "500x375 u8 -> 224 f32 NHWC"), ("preprocess_medical_f32", "512x512 i16 CT -> 224 f32")]
 
 
 def load(out, name):
@@ -67,7 +67,7 @@ def main():
         pieces = [line.rstrip("\n").split("\t") for line in open(os.path.join(out, "pieces.tsv")) if line.strip()]
 
     t = Table()
-    ours_k, peer_k = load(out, "kernels_tessera.json"), load(out, "kernels_torchvision.json")
+    ours_k, peer_k = load(out, "preprocess_tessera.json"), load(out, "preprocess_torchvision.json")
     copy = get(ours_k, "copy", "gb_per_s")
     for case, what in KERNEL_CASES:
         o, p = get(ours_k, "cases", case, "images_per_s"), get(peer_k, "cases", case, "images_per_s")
@@ -109,9 +109,9 @@ def main():
                          f"(tolerance {c['reference_tolerance']:.1e}), layout {'ok' if c['layout_ok'] else 'WRONG'}: "
                          f"{'ok' if c['ok'] else 'MISMATCH'}")
     elif peer_k is not None:
-        notes.append("(d) value check: not run (bench_kernels wrote no dump)")
+        notes.append("(d) value check: not run (bench_preprocess wrote no dump)")
     if ours_k and peer_k and get(peer_k, "copy", "gb_per_s"):
-        notes.append(f"(d) device copy bandwidth: {num(copy, 0)} GB/s from bench_kernels, "
+        notes.append(f"(d) device copy bandwidth: {num(copy, 0)} GB/s from bench_preprocess, "
                      f"{num(get(peer_k, 'copy', 'gb_per_s'), 0)} GB/s from the Python side (cross-check)")
     if ours_k:
         notes.append(f"(d) batch {ours_k.get('batch')}, {ours_k.get('iters')} calls x {ours_k.get('rounds')} rounds "

@@ -2,10 +2,10 @@
 # The GPU benchmarks, each against its peer measured in the same run on the same card:
 #
 #   bench/run_gpu.sh BUILD_DIR OUT_DIR        # nothing is built here:
-#   ninja -C BUILD_DIR tessera bench_train bench_kernels
+#   ninja -C BUILD_DIR tessera bench_train bench_preprocess
 #
-# (d) kernels: bench_kernels (fused preprocessing, % of the device copy bandwidth) vs
-#     bench/kernels_torchvision.py (torchvision.transforms.v2 on CUDA tensors), plus a value check
+# (d) kernels: bench_preprocess (fused preprocessing, % of the device copy bandwidth) vs
+#     bench/preprocess_torchvision.py (torchvision.transforms.v2 on CUDA tensors), plus a value check
 # (e) train:   bench_train vs bench/train_torch.py, resnet50 224px batch 128, bf16, channels_last,
 #     eager and whole-step CUDA graphs on both sides
 # (f) e2e:     `tessera train` from JPEG files vs bench/e2e_torchvision.py (bench/e2e_gpu.py)
@@ -95,15 +95,15 @@ need() {
 }
 
 # (d) kernels: ours first (it also dumps a few samples), then the peer, which compares values.
-rm -rf "$WORK/kernels_dump"
-if need "$BUILD/bench/bench_kernels" kernels_tessera; then
-  piece kernels_tessera "$T_KERNELS" "$BUILD/bench/bench_kernels" --batch "$KERNEL_BATCH" --iters "$KERNEL_ITERS" \
-    --json "$OUT/kernels_tessera.json" --dump "$WORK/kernels_dump"
+rm -rf "$WORK/preprocess_dump"
+if need "$BUILD/bench/bench_preprocess" kernels_tessera; then
+  piece kernels_tessera "$T_KERNELS" "$BUILD/bench/bench_preprocess" --batch "$KERNEL_BATCH" --iters "$KERNEL_ITERS" \
+    --json "$OUT/preprocess_tessera.json" --dump "$WORK/preprocess_dump"
 fi
 check=()
-[[ -f $WORK/kernels_dump/dump.json ]] && check=(--check "$WORK/kernels_dump")
-piece kernels_torchvision "$T_KERNELS" "$PY" bench/kernels_torchvision.py --batch "$KERNEL_BATCH" \
-  --iters "$PEER_KERNEL_ITERS" --json "$OUT/kernels_torchvision.json" "${check[@]}"
+[[ -f $WORK/preprocess_dump/dump.json ]] && check=(--check "$WORK/preprocess_dump")
+piece preprocess_torchvision "$T_KERNELS" "$PY" bench/preprocess_torchvision.py --batch "$KERNEL_BATCH" \
+  --iters "$PEER_KERNEL_ITERS" --json "$OUT/preprocess_torchvision.json" "${check[@]}"
 
 # (e) training: peer eager, ours eager, peer graphs, ours graphs (same flags on both sides).
 targs=(--model "$TRAIN_MODEL" --size "$TRAIN_SIZE" --batch "$TRAIN_BATCH" --steps "$TRAIN_STEPS"

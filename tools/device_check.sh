@@ -391,7 +391,7 @@ step_build() {
       test_*) ((CPU_TESTS)) && wanted+=("$target") ;;
     esac
   done
-  for target in bench_kernels bench_train_gpu bench_e2e bench_train bench_scheduler; do
+  for target in bench_preprocess bench_train_gpu bench_e2e bench_train bench_scheduler; do
     if grep -qx "$target" <<<"$available"; then wanted+=("$target"); else missing+=("$target"); fi
   done
   fact build_targets "${wanted[*]}"
@@ -491,7 +491,7 @@ step_sanitizer() {
   # Two tests cannot hold there: CUDA graph capture needs torch's caching allocator (switched off
   # just above), and memcheck makes every launch synchronous, so "the call only enqueues work"
   # is false by construction. Both run in ctest-cuda.
-  local not_under_memcheck='-GraphedForward.ReplaysMatchEagerAndPartialBatchesRunEagerly:BatchPreprocessCuda.RunsOnTheCurrentStreamWithoutBlockingTheHost'
+  local not_under_memcheck='-GraphedForward.ReplaysMatchEagerAndPartialBatchesRunEagerly:PreprocessImagesCuda.RunsOnTheCurrentStreamWithoutBlockingTheHost'
   # Each executable gets its share of the step's time, so one slow one cannot starve the rest.
   local share=$(((STEP_LIMIT - 5) / ${#executables[@]}))
   ((share < 30)) && share=30

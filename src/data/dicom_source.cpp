@@ -54,8 +54,8 @@ class DicomSampleSource final : public SampleSource {
 
   void write_row(const DecodedSample& sample, const LoaderOptions& options, const ops::SampleParams& params,
                  float* row) const override {
-    ops::medical_to_chw(sample.dicom.words.data(), sample.height, sample.width, medical_spec(options), sample.intensity,
-                        params, row);
+    ops::preprocess_medical_reference(sample.dicom.words.data(), sample.height, sample.width, medical_spec(options),
+                                      sample.intensity, params, row);
   }
 
   // The stored words, one plane; the kernel replicates it to the output channels.

@@ -29,8 +29,8 @@ std::pair<int, int> ImageSampleSource::probe_size(std::size_t index) const {
 void ImageSampleSource::write_row(const DecodedSample& sample, const LoaderOptions& options,
                                   const ops::SampleParams& params, float* row) const {
   const io::Image& img = sample.image;
-  ops::preprocess_to_chw(ops::ImageU8View{img.pixels.data(), img.height, img.width, img.channels}, options.preprocess,
-                         params, row);
+  ops::preprocess_images_reference(ops::ImageU8View{img.pixels.data(), img.height, img.width, img.channels},
+                                   options.preprocess, params, row);
 }
 
 void ImageSampleSource::pack(const std::vector<const DecodedSample*>& samples, const LoaderOptions& options,

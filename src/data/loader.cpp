@@ -20,11 +20,11 @@
 #include <tuple>
 #include <utility>
 
+#include "tensor_pool.h"
 #include "tessera/core/error.h"
 #include "tessera/core/logging.h"
-#include "tessera/ops/medical.h"
-#include "tessera/ops/preprocess.h"
-#include "tensor_pool.h"
+#include "tessera/ops/preprocess_images.h"
+#include "tessera/ops/preprocess_medical.h"
 
 namespace tessera::data {
 

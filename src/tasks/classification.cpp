@@ -15,6 +15,7 @@
 #include "tessera/models/safetensors.h"
 #include "tessera/ops/random_affine.h"
 #include "tessera/tasks/classification_evaluation.h"
+#include "tessera/tasks/report_number.h"
 
 namespace tessera::tasks {
 namespace {
@@ -140,10 +141,7 @@ void ClassificationTask::add_to_report(nlohmann::json& report, Split split) cons
 }
 
 std::string ClassificationTask::report_summary(const nlohmann::json& report) const {
-  const auto number = [&](const char* key) {
-    const auto it = report.find(key);
-    return it != report.end() && it->is_number() ? it->get<double>() : std::numeric_limits<double>::quiet_NaN();
-  };
+  const auto number = [&](const char* key) { return report_number(report, key); };
   return "accuracy: " + fixed(number("accuracy")) + ", top-" + std::to_string(report.value("top_k", 0)) + ": " +
          fixed(number("top_k_accuracy")) + ", loss: " + fixed(number("loss")) + " over " +
          std::to_string(report.value("count", std::int64_t{0})) + " images";

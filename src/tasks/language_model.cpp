@@ -9,6 +9,7 @@
 #include "tessera/core/logging.h"
 #include "tessera/data/shard.h"
 #include "tessera/models/safetensors.h"
+#include "tessera/tasks/report_number.h"
 #include "tessera/text/bpe_trainer.h"
 #include "tessera/text/char_tokenizer.h"
 #include "tessera/text/utf8.h"
@@ -312,10 +313,7 @@ void LanguageModelTask::add_to_report(nlohmann::json& report, Split split) const
 }
 
 std::string LanguageModelTask::report_summary(const nlohmann::json& report) const {
-  const auto number = [&](const char* key) {
-    const auto it = report.find(key);
-    return it != report.end() && it->is_number() ? it->get<double>() : std::numeric_limits<double>::quiet_NaN();
-  };
+  const auto number = [&](const char* key) { return report_number(report, key); };
   return "loss " + fixed(number("loss")) + " nats/token, perplexity " + fixed(number("perplexity"), 3) + ", " +
          fixed(number("bits_per_character"), 3) + " bits/character over " +
          std::to_string(report.value("tokens", std::int64_t{0})) + " tokens (window " +

@@ -21,7 +21,7 @@
 #include "tessera/data/loader.h"
 #include "tessera/io/dicom.h"
 #include "tessera/ops/dicom_intensity.h"
-#include "tessera/ops/medical.h"
+#include "tessera/ops/preprocess_medical.h"
 
 namespace tessera::data {
 namespace {

@@ -1,5 +1,5 @@
 // DICOM datasets through the loader: pydicom's own test files (Debian python3-pydicom) arranged as
-// class folders, twins made with dcmodify. The float batch must equal ops::medical_to_chw on
+// class folders, twins made with dcmodify. The float batch must equal ops::preprocess_medical_reference on
 // io::decode_dicom_stored exactly, the packed batch through ops::preprocess_medical must equal the
 // float batch exactly, every window mode must match pydicom (apply_modality_lut + apply_voi_lut,
 // 1e-3 on [0, 1]), and an unreadable file must never put a path or CT_small's identifying values
@@ -26,9 +26,8 @@
 #include "tessera/data/loader.h"
 #include "tessera/io/dicom.h"
 #include "tessera/io/inspect.h"
-#include "tessera/ops/batch_preprocess.h"
 #include "tessera/ops/dicom_intensity.h"
-#include "tessera/ops/medical.h"
+#include "tessera/ops/preprocess_medical.h"
 
 namespace tessera::data {
 namespace {
@@ -258,7 +257,7 @@ TEST_F(DicomLoaderTest, DicomNormalisationMustBeTheSameForEveryChannel) {
   EXPECT_THROW(BatchLoader(load_dataset(root()), o), UserError);
 }
 
-// Float path: every row equals medical_to_chw on decode_dicom_stored with the loader's crop.
+// Float path: every row equals preprocess_medical_reference on decode_dicom_stored with the loader's crop.
 TEST_F(DicomLoaderTest, FloatBatchEqualsTheMedicalReference) {
   const ClassificationDataset ds = load_dataset(root());
   for (const int channels : {1, 3}) {
@@ -284,8 +283,8 @@ TEST_F(DicomLoaderTest, FloatBatchEqualsTheMedicalReference) {
             const auto params = ops::random_crop(ops::geometry_of(spec), stored.meta.rows, stored.meta.columns, o.pad,
                                                  o.hflip, sample_seed(o.seed, e, index));
             std::vector<float> expected(static_cast<std::size_t>(channels * 32 * 32));
-            ops::medical_to_chw(stored.words.data(), stored.meta.rows, stored.meta.columns, spec, intensity, params,
-                                expected.data());
+            ops::preprocess_medical_reference(stored.words.data(), stored.meta.rows, stored.meta.columns, spec,
+                                              intensity, params, expected.data());
             const torch::Tensor row = b.images[r].contiguous();
             ASSERT_EQ(std::memcmp(row.data_ptr<float>(), expected.data(), expected.size() * sizeof(float)), 0)
                 << "sample " << index << " epoch " << e;

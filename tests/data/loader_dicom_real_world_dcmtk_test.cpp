@@ -18,7 +18,7 @@
 #include "tessera/data/loader.h"
 #include "tessera/io/dicom.h"
 #include "tessera/ops/dicom_intensity.h"
-#include "tessera/ops/medical.h"
+#include "tessera/ops/preprocess_medical.h"
 
 namespace tessera::data {
 namespace {
@@ -134,7 +134,7 @@ TEST_F(DicomRealWorldLoader, FrameSamplesTakeTheirFramesOwnRescale) {
     const auto intensity = ops::intensity_for(one.meta, one.words.data(), one.words.size(), o.window);
     const auto params = ops::random_crop(ops::geometry_of(spec), 16, 24, o.pad, o.hflip, sample_seed(o.seed, 0, 0));
     std::vector<float> expected(16 * 24);
-    ops::medical_to_chw(one.words.data(), 16, 24, spec, intensity, params, expected.data());
+    ops::preprocess_medical_reference(one.words.data(), 16, 24, spec, intensity, params, expected.data());
     const torch::Tensor row = batch->images[r].contiguous();
     EXPECT_EQ(std::vector<float>(row.data_ptr<float>(), row.data_ptr<float>() + row.numel()), expected) << "frame " << frame;
   }

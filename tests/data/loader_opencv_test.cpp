@@ -12,8 +12,7 @@
 #include "support/temp_dir.h"
 #include "tessera/core/error.h"
 #include "tessera/io/image.h"
-#include "tessera/ops/batch_preprocess.h"
-#include "tessera/ops/preprocess.h"
+#include "tessera/ops/preprocess_images.h"
 
 namespace tessera::data {
 namespace {
@@ -99,8 +98,8 @@ TEST(BatchLoader, EverySampleOncePerEpochWithCorrectPixelsAndLabels) {
       const auto img = io::decode_image(s.path, 1);
       const auto params = ops::center_crop(loader.options().preprocess, img.height, img.width);
       std::vector<float> expected(64);
-      ops::preprocess_to_chw({img.pixels.data(), img.height, img.width, 1}, loader.options().preprocess, params,
-                             expected.data());
+      ops::preprocess_images_reference({img.pixels.data(), img.height, img.width, 1}, loader.options().preprocess,
+                                       params, expected.data());
       const auto row = b.images[static_cast<std::int64_t>(r)].contiguous();
       EXPECT_TRUE(std::equal(expected.begin(), expected.end(), row.data_ptr<float>())) << "index " << b.indices[r];
     }

@@ -1,9 +1,9 @@
 #pragma once
-// Seeded random batches for the batched-preprocessing tests (kernel_body_test.cpp,
-// batch_preprocess_cuda_test.cpp): sources of mixed sizes packed back to back with gaps, and
-// specs, crops, flips, windows and output formats drawn to hit the edges (1x1 sources and
-// outputs, upscale and downscale, windows partly or wholly outside, widths not a multiple of 4,
-// 12-bit signed data with garbage above BitsStored, threshold and huge VOI windows).
+// Seeded random batches for the tests of the batched operators preprocess_images and
+// preprocess_medical (their *_batch_test, *_kernel_test and *_cuda_test files): sources of mixed sizes packed back to
+// back with gaps, and specs, crops, flips, windows and output formats drawn to hit the edges (1x1 sources and outputs,
+// upscale and downscale, windows partly or wholly outside, widths not a multiple of 4, 12-bit signed data with garbage
+// above BitsStored, threshold and huge VOI windows).
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -15,7 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "tessera/ops/batch_preprocess.h"
+#include "tessera/ops/preprocess_images.h"
+#include "tessera/ops/preprocess_medical.h"
 
 namespace tessera::ops::testing {
 

@@ -25,9 +25,9 @@
 #include "tessera/data/dataset.h"
 #include "tessera/data/sample_source.h"
 #include "tessera/data/shard.h"
-#include "tessera/ops/batch_preprocess.h"
 #include "tessera/ops/dicom_intensity.h"
-#include "tessera/ops/preprocess.h"
+#include "tessera/ops/preprocess_images.h"
+#include "tessera/ops/preprocess_medical.h"
 
 namespace tessera::data {
 

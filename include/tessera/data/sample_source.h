@@ -16,8 +16,8 @@
 #include "tessera/data/dataset.h"
 #include "tessera/io/dicom.h"
 #include "tessera/io/image.h"
-#include "tessera/ops/medical.h"
-#include "tessera/ops/preprocess.h"
+#include "tessera/ops/preprocess_images.h"
+#include "tessera/ops/preprocess_medical.h"
 
 namespace tessera::data {
 

@@ -1,6 +1,7 @@
 #pragma once
 // A DICOM header's intensity settings as the medical pipeline takes them. Header-only and in ops
-// because ops sits above io (README, Architecture): io must not include ops.
+// because ops sits above io (README, Architecture): io must not include ops. The values feed the
+// operator preprocess_medical (preprocess_medical.h).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -8,7 +9,7 @@
 #include <string>
 
 #include "tessera/io/dicom.h"
-#include "tessera/ops/medical.h"
+#include "tessera/ops/medical_intensity.h"
 
 namespace tessera::ops {
 

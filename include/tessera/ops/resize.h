@@ -17,7 +17,7 @@ struct BilinearTap {
 };
 
 // The taps for every output index 0..out-1 when mapping `in` samples to `out` (both > 0).
-// Shared by resize_bilinear_u8 and preprocess_to_chw so both use one coordinate rule.
+// Shared by resize_bilinear_u8 and preprocess_images_reference so both use one coordinate rule.
 std::vector<BilinearTap> bilinear_taps(int in, int out);
 
 // Resizes `in` to out_h x out_w (same channels) into `out` (out_h * out_w * channels bytes, HWC).

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "tessera/ops/medical.h"
+#include "tessera/ops/medical_intensity.h"
 #include "tessera/tasks/bounded_sample.h"
 
 namespace tessera::tasks {

@@ -1,18 +1,18 @@
 #!/opt/tessera/venv/bin/python
-"""Peer of bench_kernels: the same preprocessing with torchvision.transforms.v2 on CUDA tensors.
+"""Peer of bench_preprocess: the same preprocessing with torchvision.transforms.v2 on CUDA tensors.
 
-  python bench/kernels_torchvision.py [--batch 256] [--iters 20] [--warmup 5] [--rounds 5]
+  python bench/preprocess_torchvision.py [--batch 256] [--iters 20] [--warmup 5] [--rounds 5]
                                       [--json PATH] [--check DIR] [--device cuda|cpu] [--cases ...]
 
-Same inputs as bench_kernels (every sample the same size, random content, already on the GPU):
-  image_*      u8 [B, 375, 500, 3] -> permute to [B, 3, H, W] (a view) -> v2.Resize((224, 224),
+Same inputs as bench_preprocess (every sample the same size, random content, already on the GPU):
+  preprocess_images_*  u8 [B, 375, 500, 3] -> permute to [B, 3, H, W] (a view) -> v2.Resize((224, 224),
                bilinear, antialias=False) -> v2.ToDtype(float32, scale=True) -> v2.Normalize(ImageNet)
-               -> .contiguous() (image_f32_nchw), .to(bfloat16, contiguous_format) (image_bf16_nchw)
-               or .contiguous(memory_format=channels_last) (image_f32_nhwc, already so: free). torchvision resizes a
+               -> .contiguous() (preprocess_images_f32_nchw), .to(bfloat16, contiguous_format) (preprocess_images_bf16_nchw)
+               or .contiguous(memory_format=channels_last) (preprocess_images_f32_nhwc, already so: free). torchvision resizes a
                uint8 tensor to uint8 (on CUDA: to float32, interpolate, round back; on the CPU a
                native uint8 kernel); we keep float, so the values differ by up to one grey level,
                1/255/std (~0.0175; about half that on CUDA): expected, and recorded by --check.
-  medical_f32  int16 [B, 512, 512] -> float32 * slope + intercept (1, -1024) -> v2.functional.resize
+  preprocess_medical_f32  int16 [B, 512, 512] -> float32 * slope + intercept (1, -1024) -> v2.functional.resize
                to 224x224 (bilinear, antialias=False) -> linear window (centre 40, width 400: DICOM's
                (x - (c - 0.5)) / (w - 1) + 0.5, clipped to [0, 1]) -> (y - 0.5) / 0.25, with in-place
                torch ops.
@@ -20,13 +20,13 @@ All sources have the same size here, so the whole batch goes through each transf
 tensor: the fastest way a user can write it (a per-sample loop over different sizes, what a
 real dataset of mixed sizes needs, would only be slower). Timing: CUDA events around `iters`
 back-to-back batches after `warmup`, `rounds` times, median round; the device copy bandwidth is
-measured here too, as a cross-check of bench_kernels' number.
+measured here too, as a cross-check of bench_preprocess' number.
 
---check DIR reads the inputs and outputs bench_kernels --dump wrote, runs this pipeline on the
+--check DIR reads the inputs and outputs bench_preprocess --dump wrote, runs this pipeline on the
 same inputs, and records the max abs difference per case (against ours), plus the difference of
 ours from an exact reference (the same ops in float64 on the integer input, no uint8 rounding:
 README's semantics; tolerance README's 1e-4, plus one bf16 step for bf16). With --device
-cpu only the check runs (no timing): that works without a GPU against bench_kernels --device cpu
+cpu only the check runs (no timing): that works without a GPU against bench_preprocess --device cpu
 --dump (the CPU reference), which checks this peer's semantics. Exit 4 when a check fails.
 
 Without a CUDA device (and without --device cpu) it prints one line and exits 3.
@@ -49,7 +49,7 @@ OUT = 224
 MEAN = [0.485, 0.456, 0.406]
 STD = [0.229, 0.224, 0.225]
 CT = dict(slope=1.0, intercept=-1024.0, center=40.0, width=400.0, mean=0.5, std=0.25)
-CASES = ["image_f32_nchw", "image_bf16_nchw", "image_f32_nhwc", "medical_f32"]
+CASES = ["preprocess_images_f32_nchw", "preprocess_images_bf16_nchw", "preprocess_images_f32_nhwc", "preprocess_medical_f32"]
 
 RESIZE = v2.Resize((OUT, OUT), interpolation=v2.InterpolationMode.BILINEAR, antialias=False)
 TO_FLOAT = v2.ToDtype(torch.float32, scale=True)
@@ -61,9 +61,9 @@ def image_pipeline(x_bhwc, case):
     x = NORMALIZE(TO_FLOAT(RESIZE(x)))
     # The batch arrives as a permuted HWC view, i.e. channels_last strides, and every v2 op keeps
     # them: NHWC output is free, NCHW costs one layout pass (merged with the bf16 cast).
-    if case == "image_f32_nhwc":
+    if case == "preprocess_images_f32_nhwc":
         return x.contiguous(memory_format=torch.channels_last)
-    if case == "image_bf16_nchw":
+    if case == "preprocess_images_bf16_nchw":
         return x.to(torch.bfloat16, memory_format=torch.contiguous_format)
     return x.contiguous()
 
@@ -76,13 +76,13 @@ def medical_pipeline(x_bhw):
 
 
 def run_case(case, image, medical):
-    return medical_pipeline(medical) if case == "medical_f32" else image_pipeline(image, case)
+    return medical_pipeline(medical) if case == "preprocess_medical_f32" else image_pipeline(image, case)
 
 
 def reference(case, image, medical):
     """The exact semantics in float64 (torch's float32 bilinear computes the source index in
     float, which alone is off by up to ~3e-5 of a pixel at x ~ 500: 1e-4..1e-3 in these units)."""
-    if case == "medical_f32":
+    if case == "preprocess_medical_f32":
         x = medical.unsqueeze(1).to(torch.float64) * CT["slope"] + CT["intercept"]
         x = torch.nn.functional.interpolate(x, size=(OUT, OUT), mode="bilinear", align_corners=False)
         c, w = CT["center"], CT["width"]
@@ -129,7 +129,7 @@ def check(dump_dir, device, cases):
     # image (one grey level, 1/255/std, covers its CPU and CUDA paths); for medical, torch's float32
     # source index (see reference()) moves values by well under one HU, 1/(w-1)/std here. A real
     # semantic difference (no half-pixel centres, another window formula) is far larger.
-    peer_slack = {"medical_f32": 1.0 / (CT["width"] - 1) / CT["std"]}
+    peer_slack = {"preprocess_medical_f32": 1.0 / (CT["width"] - 1) / CT["std"]}
     one_grey_level = 1.0 / 255 / min(STD)
     results = {}
     for case in cases:
@@ -172,13 +172,13 @@ def main():
     ap.add_argument("--copy-mib", type=int, default=1024)
     ap.add_argument("--cases", default=",".join(CASES))
     ap.add_argument("--json")
-    ap.add_argument("--check", metavar="DIR", help="compare with bench_kernels --dump DIR")
+    ap.add_argument("--check", metavar="DIR", help="compare with bench_preprocess --dump DIR")
     ap.add_argument("--device", default="cuda", choices=["cuda", "cpu"])
     args = ap.parse_args()
     cases = [c for c in args.cases.split(",") if c]
     unknown = set(cases) - set(CASES)
     if unknown:
-        sys.exit(f"kernels_torchvision: unknown case(s) {sorted(unknown)}")
+        sys.exit(f"preprocess_torchvision: unknown case(s) {sorted(unknown)}")
 
     report = {"benchmark": "kernels", "side": "torchvision", "torch": torch.__version__,
               "torchvision": torchvision.__version__, "batch": args.batch, "iters": args.iters,
@@ -186,15 +186,15 @@ def main():
               "batching": "one 4-D tensor per transform (all sources the same size)"}
     if args.device == "cpu":
         if not args.check:
-            sys.exit("kernels_torchvision: --device cpu only runs --check (there is nothing to time)")
+            sys.exit("preprocess_torchvision: --device cpu only runs --check (there is nothing to time)")
         report["check"] = check(args.check, torch.device("cpu"), cases)
     else:
         if not torch.cuda.is_available():
-            print("kernels_torchvision: no CUDA device (torch.cuda.is_available() is False); nothing measured")
+            print("preprocess_torchvision: no CUDA device (torch.cuda.is_available() is False); nothing measured")
             sys.exit(3)
         dev = torch.device("cuda")
         report["card"] = torch.cuda.get_device_name(dev)
-        print(f"kernels_torchvision: {report['card']}, batch {args.batch}, {args.iters} batches x {args.rounds} "
+        print(f"preprocess_torchvision: {report['card']}, batch {args.batch}, {args.iters} batches x {args.rounds} "
               f"rounds after {args.warmup} warm-up; torch {torch.__version__}, torchvision {torchvision.__version__}")
         src = torch.randint(0, 256, ((args.copy_mib << 20),), dtype=torch.uint8, device=dev)
         dst = torch.empty_like(src)
@@ -223,7 +223,7 @@ def main():
             f.write("\n")
         print(f"  wrote {args.json}")
     if "check" in report and not all(r["ok"] for r in report["check"].values()):
-        print("kernels_torchvision: outputs differ beyond the stated tolerances (see above)")
+        print("preprocess_torchvision: outputs differ beyond the stated tolerances (see above)")
         sys.exit(4)
 
 

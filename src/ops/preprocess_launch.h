@@ -1,13 +1,14 @@
 #pragma once
-// Launchers of the fused preprocessing kernels (preprocess_kernels.cu): raw device pointers and a
-// stream, no torch types, so the .cu compiles without torch headers (README, Architecture: ops).
+// Launchers of the two preprocessing kernels (preprocess_images.cu, preprocess_medical.cu): raw
+// device pointers and a stream, no torch types, so the .cu compiles without torch headers (README, Architecture: ops).
 // Each launches one kernel for the whole batch and throws std::runtime_error when the launch
 // fails. `samples` is a device array of out.batch descriptors.
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
 
-#include "tessera/ops/detail/preprocess_kernel_body.h"
+#include "tessera/ops/detail/preprocess_images_kernel.h"
+#include "tessera/ops/detail/preprocess_medical_kernel.h"
 
 namespace tessera::ops::cuda {
 

@@ -2,7 +2,7 @@
 // the stated formulas in double precision, (b) hand-computed values, (c) PyTorch's bilinear
 // interpolate. Tolerances: 1e-5 absolute where only float rounding separates the two sides,
 // 1e-4 against PyTorch (the float tolerance of README's preprocessing conventions the CUDA kernel will be held to).
-#include "tessera/ops/preprocess.h"
+#include "tessera/ops/preprocess_images.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -27,7 +27,8 @@ struct TestImage {
 };
 
 TestImage random_image(int height, int width, int channels, std::uint32_t seed) {
-  TestImage image{height, width, channels, std::vector<std::uint8_t>(static_cast<std::size_t>(height) * width * channels)};
+  TestImage image{height, width, channels,
+                  std::vector<std::uint8_t>(static_cast<std::size_t>(height) * width * channels)};
   std::mt19937 rng(seed);
   for (auto& v : image.pixels) v = static_cast<std::uint8_t>(rng());
   return image;
@@ -72,7 +73,7 @@ std::vector<double> reference_preprocess(const TestImage& image, const ImagePrep
 
 std::vector<float> run_preprocess(const TestImage& image, const ImagePreprocessSpec& spec, const SampleParams& params) {
   std::vector<float> out(static_cast<std::size_t>(image.channels) * spec.out_h * spec.out_w);
-  preprocess_to_chw(image.view(), spec, params, out.data());
+  preprocess_images_reference(image.view(), spec, params, out.data());
   return out;
 }
 
@@ -123,7 +124,7 @@ TEST(HwcToChwNormalize, MatchesFormula) {
   }
 }
 
-TEST(PreprocessToChw, IdentityResizeAndCentreCropEqualsNormalisedRegion) {
+TEST(PreprocessImagesReference, IdentityResizeAndCentreCropEqualsNormalisedRegion) {
   const TestImage image = random_image(9, 12, 3, 2);
   const ImagePreprocessSpec spec{0, 0, 5, 7, kImagenetMean, kImagenetStd};
   const SampleParams params = center_crop(spec, 9, 12);
@@ -140,7 +141,7 @@ TEST(PreprocessToChw, IdentityResizeAndCentreCropEqualsNormalisedRegion) {
   EXPECT_LE(max_abs_diff(run_preprocess(image, spec, params), expected), 1e-5);
 }
 
-TEST(PreprocessToChw, MatchesDirectReferenceAcrossResizeCropFlipAndPadding) {
+TEST(PreprocessImagesReference, MatchesDirectReferenceAcrossResizeCropFlipAndPadding) {
   std::mt19937 rng(3);
   std::uniform_int_distribution<int> size(1, 40);
   for (int i = 0; i < 100; ++i) {
@@ -160,7 +161,7 @@ TEST(PreprocessToChw, MatchesDirectReferenceAcrossResizeCropFlipAndPadding) {
   }
 }
 
-TEST(PreprocessToChw, FlipMirrorsTheWindowExactly) {
+TEST(PreprocessImagesReference, FlipMirrorsTheWindowExactly) {
   const TestImage image = random_image(20, 31, 3, 4);
   const ImagePreprocessSpec spec{15, 23, 9, 11, kImagenetMean, kImagenetStd};
   const SampleParams straight{3, -2, false};  // runs off the left edge: padding must mirror too
@@ -176,7 +177,7 @@ TEST(PreprocessToChw, FlipMirrorsTheWindowExactly) {
   }
 }
 
-TEST(PreprocessToChw, PaddingIsZeroBeforeNormalisation) {
+TEST(PreprocessImagesReference, PaddingIsZeroBeforeNormalisation) {
   const TestImage image = random_image(6, 6, 3, 5);
   const ImagePreprocessSpec spec{0, 0, 10, 10, kImagenetMean, kImagenetStd};
   const SampleParams params{-3, -1, false};  // rows 0..2, column 0 and columns 7..9 are outside
@@ -196,7 +197,7 @@ TEST(PreprocessToChw, PaddingIsZeroBeforeNormalisation) {
   for (int i = 0; i < 300; ++i) EXPECT_NEAR(far_away[i], -kImagenetMean[i / 100] / kImagenetStd[i / 100], 1e-6);
 }
 
-TEST(PreprocessToChw, FloatPathAgreesWithRoundedU8ResizeWithinHalfALevel) {
+TEST(PreprocessImagesReference, FloatPathAgreesWithRoundedU8ResizeWithinHalfALevel) {
   // The u8 resize differs from the float path only by its final rounding (<= 0.5 level).
   std::mt19937 rng(6);
   std::uniform_int_distribution<int> size(1, 60);
@@ -214,8 +215,10 @@ TEST(PreprocessToChw, FloatPathAgreesWithRoundedU8ResizeWithinHalfALevel) {
   }
 }
 
-TEST(PreprocessToChw, MatchesTorchBilinearInterpolate) {
-  struct Case { int h, w, channels, resize_h, resize_w, out_h, out_w; };
+TEST(PreprocessImagesReference, MatchesTorchBilinearInterpolate) {
+  struct Case {
+    int h, w, channels, resize_h, resize_w, out_h, out_w;
+  };
   const Case cases[] = {
       {37, 53, 3, 24, 32, 20, 28},     // downscale, centre crop
       {13, 9, 3, 40, 31, 32, 31},      // upscale
@@ -229,22 +232,25 @@ TEST(PreprocessToChw, MatchesTorchBilinearInterpolate) {
         torch::from_blob(const_cast<std::uint8_t*>(image.pixels.data()), {k.h, k.w, k.channels}, torch::kUInt8);
     const torch::Tensor nchw = hwc.permute({2, 0, 1}).unsqueeze(0).to(torch::kFloat32);
     namespace F = torch::nn::functional;
-    const torch::Tensor resized =
-        F::interpolate(nchw, F::InterpolateFuncOptions()
-                                 .size(std::vector<int64_t>{k.resize_h, k.resize_w})
-                                 .mode(torch::kBilinear)
-                                 .align_corners(false)
-                                 .antialias(false)) / 255.0;
+    const torch::Tensor resized = F::interpolate(nchw, F::InterpolateFuncOptions()
+                                                           .size(std::vector<int64_t>{k.resize_h, k.resize_w})
+                                                           .mode(torch::kBilinear)
+                                                           .align_corners(false)
+                                                           .antialias(false)) /
+                                  255.0;
 
-    const ImagePreprocessSpec spec{k.resize_h, k.resize_w, k.out_h, k.out_w,
-                                   std::vector<float>(k.channels, 0.0f), std::vector<float>(k.channels, 1.0f)};
+    const ImagePreprocessSpec spec{k.resize_h,
+                                   k.resize_w,
+                                   k.out_h,
+                                   k.out_w,
+                                   std::vector<float>(k.channels, 0.0f),
+                                   std::vector<float>(k.channels, 1.0f)};
     const SampleParams params = center_crop(spec, k.h, k.w);
-    const torch::Tensor expected = resized[0]
-                                       .narrow(1, params.crop_y, k.out_h)
-                                       .narrow(2, params.crop_x, k.out_w)
-                                       .contiguous();
+    const torch::Tensor expected =
+        resized[0].narrow(1, params.crop_y, k.out_h).narrow(2, params.crop_x, k.out_w).contiguous();
     const std::vector<float> got = run_preprocess(image, spec, params);
-    const torch::Tensor got_tensor = torch::from_blob(const_cast<float*>(got.data()), expected.sizes(), torch::kFloat32);
+    const torch::Tensor got_tensor =
+        torch::from_blob(const_cast<float*>(got.data()), expected.sizes(), torch::kFloat32);
     EXPECT_LE((got_tensor - expected).abs().max().item<double>(), 1e-4)
         << k.h << "x" << k.w << " -> " << k.resize_h << "x" << k.resize_w;
   }
@@ -257,12 +263,12 @@ TEST(CenterCrop, RoundsLikeTorchvision) {
     return center_crop(ImagePreprocessSpec{0, 0, crop, 1, {}, {}}, height, 1).crop_y;
   };
   EXPECT_EQ(top_for(10, 10), 0);
-  EXPECT_EQ(top_for(10, 9), 0);   // round(0.5) = 0
-  EXPECT_EQ(top_for(12, 9), 2);   // round(1.5) = 2
-  EXPECT_EQ(top_for(14, 9), 2);   // round(2.5) = 2
+  EXPECT_EQ(top_for(10, 9), 0);  // round(0.5) = 0
+  EXPECT_EQ(top_for(12, 9), 2);  // round(1.5) = 2
+  EXPECT_EQ(top_for(14, 9), 2);  // round(2.5) = 2
   EXPECT_EQ(top_for(13, 9), 2);
-  EXPECT_EQ(top_for(16, 9), 4);   // round(3.5) = 4
-  EXPECT_EQ(top_for(5, 8), -1);   // pad 3: 1 above, 2 below
+  EXPECT_EQ(top_for(16, 9), 4);  // round(3.5) = 4
+  EXPECT_EQ(top_for(5, 8), -1);  // pad 3: 1 above, 2 below
   EXPECT_EQ(top_for(5, 9), -2);
   // Offsets are in resized coordinates.
   const SampleParams p = center_crop(ImagePreprocessSpec{256, 300, 224, 224, {}, {}}, 480, 640);
@@ -312,11 +318,11 @@ TEST(RandomCrop, FlipFollowsItsProbabilityWithoutMovingTheWindow) {
   EXPECT_NEAR(flips / 4000.0, 0.5, 0.03);  // binomial sd 0.008: about 4 sd
 }
 
-TEST(PreprocessValidation, RejectsInconsistentArguments) {
+TEST(PreprocessImagesReference, RejectsInconsistentArguments) {
   const TestImage image = random_image(4, 4, 3, 7);
   std::vector<float> out(3 * 4 * 4);
   const ImagePreprocessSpec good{0, 0, 4, 4, kImagenetMean, kImagenetStd};
-  EXPECT_NO_THROW(preprocess_to_chw(image.view(), good, {}, out.data()));
+  EXPECT_NO_THROW(preprocess_images_reference(image.view(), good, {}, out.data()));
 
   ImagePreprocessSpec short_mean = good;
   short_mean.mean.pop_back();
@@ -327,14 +333,15 @@ TEST(PreprocessValidation, RejectsInconsistentArguments) {
   ImagePreprocessSpec negative_resize = good;
   negative_resize.resize_h = -1;
   for (const ImagePreprocessSpec* bad : {&short_mean, &zero_std, &no_output, &negative_resize}) {
-    EXPECT_THROW(preprocess_to_chw(image.view(), *bad, {}, out.data()), std::invalid_argument);
+    EXPECT_THROW(preprocess_images_reference(image.view(), *bad, {}, out.data()), std::invalid_argument);
   }
-  EXPECT_THROW(preprocess_to_chw({nullptr, 4, 4, 3}, good, {}, out.data()), std::invalid_argument);
-  EXPECT_THROW(preprocess_to_chw({image.pixels.data(), 0, 4, 3}, good, {}, out.data()), std::invalid_argument);
+  EXPECT_THROW(preprocess_images_reference({nullptr, 4, 4, 3}, good, {}, out.data()), std::invalid_argument);
+  EXPECT_THROW(preprocess_images_reference({image.pixels.data(), 0, 4, 3}, good, {}, out.data()),
+               std::invalid_argument);
   EXPECT_THROW(hwc_to_chw_normalize(image.view(), {0.5f}, kImagenetStd, out.data()), std::invalid_argument);
   EXPECT_THROW(center_crop(no_output, 4, 4), std::invalid_argument);
-  EXPECT_THROW(random_crop(good, 3, 4, 0, 0.5, 1), std::invalid_argument);   // window taller than image
-  EXPECT_NO_THROW(random_crop(good, 3, 4, 1, 0.5, 1));                         // fits once padded
+  EXPECT_THROW(random_crop(good, 3, 4, 0, 0.5, 1), std::invalid_argument);  // window taller than image
+  EXPECT_NO_THROW(random_crop(good, 3, 4, 1, 0.5, 1));                      // fits once padded
   EXPECT_THROW(random_crop(good, 4, 4, -1, 0.5, 1), std::invalid_argument);
   EXPECT_THROW(random_crop(good, 4, 4, 0, 1.5, 1), std::invalid_argument);
 }

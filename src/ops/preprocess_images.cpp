@@ -1,11 +1,19 @@
-#include "tessera/ops/preprocess.h"
+#include "tessera/ops/preprocess_images.h"
 
+#include <ATen/Parallel.h>
+
+#include <algorithm>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
 
+#include "packed_batch_checks.h"
 #include "tessera/core/random.h"
 #include "tessera/ops/resize.h"
+
+#ifdef TESSERA_WITH_CUDA
+#include "packed_batch_cuda.h"
+#endif
 
 namespace tessera::ops {
 namespace {
@@ -27,22 +35,15 @@ void check_normalisation(const std::vector<float>& mean, const std::vector<float
                                 std::to_string(std.size()));
   }
   for (float s : std) {
-    if (!(s > 0.0f)) throw std::invalid_argument(std::string(where) + ": std must be positive, got " + std::to_string(s));
-  }
-}
-
-void check_output_size(const ImagePreprocessSpec& spec, const char* where) {
-  if (spec.out_h <= 0 || spec.out_w <= 0 || spec.resize_h < 0 || spec.resize_w < 0) {
-    throw std::invalid_argument(std::string(where) + ": output size must be positive and resize size >= 0, got out " +
-                                std::to_string(spec.out_h) + "x" + std::to_string(spec.out_w) + ", resize " +
-                                std::to_string(spec.resize_h) + "x" + std::to_string(spec.resize_w));
+    if (!(s > 0.0f))
+      throw std::invalid_argument(std::string(where) + ": std must be positive, got " + std::to_string(s));
   }
 }
 
 void check_source_size(int src_h, int src_w, const char* where) {
   if (src_h <= 0 || src_w <= 0) {
-    throw std::invalid_argument(std::string(where) + ": source size must be positive, got " +
-                                std::to_string(src_h) + "x" + std::to_string(src_w));
+    throw std::invalid_argument(std::string(where) + ": source size must be positive, got " + std::to_string(src_h) +
+                                "x" + std::to_string(src_w));
   }
 }
 
@@ -57,10 +58,38 @@ int centred_offset(int size, int crop) {
   return half % 2 == 0 ? half : half + 1;  // Python round(): x.5 goes to the even neighbour
 }
 
+// For u8 output the reference runs with mean 0 and std 1/255, which makes its normalisation
+// x * 1 + (-0): the resized value itself, exactly.
+static_assert(1.0f / (255.0f * (1.0f / 255.0f)) == 1.0f, "std = 1/255 must give scale exactly 1");
+
+// The batched operator on a CPU tensor: the reference per sample, then the requested dtype
+// through out's strides.
+void preprocess_images_on_cpu(const PackedBatch& batch, const ImagePreprocessSpec& spec,
+                              const std::vector<SampleParams>& params, torch::Tensor& out) {
+  ImagePreprocessSpec reference_spec = spec;
+  if (out.scalar_type() == torch::kUInt8) {
+    reference_spec.mean.assign(batch.channels, 0.0f);
+    reference_spec.std.assign(batch.channels, 1.0f / 255.0f);
+  }
+  const std::uint8_t* values = batch.values.data_ptr<std::uint8_t>();
+  const std::size_t sample_size = static_cast<std::size_t>(batch.channels) * spec.out_h * spec.out_w;
+  at::parallel_for(0, static_cast<std::int64_t>(batch.sources.size()), 1, [&](std::int64_t begin, std::int64_t end) {
+    std::vector<float> chw(sample_size);
+    for (std::int64_t i = begin; i < end; ++i) {
+      const PackedSource& s = batch.sources[static_cast<std::size_t>(i)];
+      preprocess_images_reference(ImageU8View{values + s.offset, s.height, s.width, batch.channels}, reference_spec,
+                                  params[static_cast<std::size_t>(i)], chw.data());
+      // As resize_bilinear_u8 rounds: + 0.5 and truncation (the value is in [0, 255]).
+      packed::write_converted(chw.data(), out, i,
+                              [](float v) { return static_cast<std::uint8_t>(std::clamp(v + 0.5f, 0.0f, 255.0f)); });
+    }
+  });
+}
+
 }  // namespace
 
 SampleParams center_crop(const ImagePreprocessSpec& spec, int src_h, int src_w) {
-  check_output_size(spec, "center_crop");
+  packed::check_geometry(spec.resize_h, spec.resize_w, spec.out_h, spec.out_w, "center_crop");
   check_source_size(src_h, src_w, "center_crop");
   SampleParams params;
   params.crop_y = centred_offset(resized_size(spec.resize_h, src_h), spec.out_h);
@@ -70,7 +99,7 @@ SampleParams center_crop(const ImagePreprocessSpec& spec, int src_h, int src_w) 
 
 SampleParams random_crop(const ImagePreprocessSpec& spec, int src_h, int src_w, int pad, double flip_probability,
                          std::uint64_t sample_seed) {
-  check_output_size(spec, "random_crop");
+  packed::check_geometry(spec.resize_h, spec.resize_w, spec.out_h, spec.out_w, "random_crop");
   check_source_size(src_h, src_w, "random_crop");
   if (pad < 0) throw std::invalid_argument("random_crop: pad must be >= 0, got " + std::to_string(pad));
   if (!(flip_probability >= 0.0 && flip_probability <= 1.0)) {
@@ -82,9 +111,9 @@ SampleParams random_crop(const ImagePreprocessSpec& spec, int src_h, int src_w, 
   const long long slack_y = static_cast<long long>(height) + 2LL * pad - spec.out_h;
   const long long slack_x = static_cast<long long>(width) + 2LL * pad - spec.out_w;
   if (slack_y < 0 || slack_x < 0) {
-    throw std::invalid_argument("random_crop: window " + std::to_string(spec.out_h) + "x" +
-                                std::to_string(spec.out_w) + " is larger than the padded image " +
-                                std::to_string(height + 2LL * pad) + "x" + std::to_string(width + 2LL * pad));
+    throw std::invalid_argument("random_crop: window " + std::to_string(spec.out_h) + "x" + std::to_string(spec.out_w) +
+                                " is larger than the padded image " + std::to_string(height + 2LL * pad) + "x" +
+                                std::to_string(width + 2LL * pad));
   }
   // Draw order is fixed (y, x, flip) and the flip is always drawn, so a seed's crop does not
   // change when only the flip probability does.
@@ -96,12 +125,12 @@ SampleParams random_crop(const ImagePreprocessSpec& spec, int src_h, int src_w, 
   return params;
 }
 
-void preprocess_to_chw(const ImageU8View& in, const ImagePreprocessSpec& spec, const SampleParams& params,
-                       float* out) {
-  check_image(in, "preprocess_to_chw");
-  check_output_size(spec, "preprocess_to_chw");
-  check_normalisation(spec.mean, spec.std, in.channels, "preprocess_to_chw");
-  if (out == nullptr) throw std::invalid_argument("preprocess_to_chw: null output pointer");
+void preprocess_images_reference(const ImageU8View& in, const ImagePreprocessSpec& spec, const SampleParams& params,
+                                 float* out) {
+  check_image(in, "preprocess_images_reference");
+  packed::check_geometry(spec.resize_h, spec.resize_w, spec.out_h, spec.out_w, "preprocess_images_reference");
+  check_normalisation(spec.mean, spec.std, in.channels, "preprocess_images_reference");
+  if (out == nullptr) throw std::invalid_argument("preprocess_images_reference: null output pointer");
 
   const int channels = in.channels;
   const int resized_h = resized_size(spec.resize_h, in.height);
@@ -172,6 +201,34 @@ void hwc_to_chw_normalize(const ImageU8View& in, const std::vector<float>& mean,
     float* plane = out + c * pixels;
     for (std::size_t i = 0; i < pixels; ++i) plane[i] = in.data[i * channels + c] * scale + bias;
   }
+}
+
+torch::Tensor preprocess_images(const PackedBatch& batch, const ImagePreprocessSpec& spec,
+                                const std::vector<SampleParams>& params, OutputFormat format) {
+  constexpr const char* op = "preprocess_images";
+  packed::check_values(batch, torch::kUInt8, op);
+  if (batch.channels != 1 && batch.channels != 3) {
+    packed::fail(op, "channels must be 1 or 3, got " + std::to_string(batch.channels));
+  }
+  packed::check_sources(batch, op);
+  packed::check_count(params.size(), batch.sources.size(), "SampleParams", op);
+  packed::check_geometry(spec.resize_h, spec.resize_w, spec.out_h, spec.out_w, op);
+  packed::check_format(format, op);
+  if (format.dtype != torch::kUInt8) {  // u8 output is not normalised: mean/std are not used
+    check_normalisation(spec.mean, spec.std, batch.channels, op);
+  }
+  packed::check_kernels_for(batch, op);
+
+  torch::Tensor out = packed::allocate_output(batch.sources.size(), batch.channels, spec.out_h, spec.out_w, format,
+                                              batch.values.device());
+  if (batch.values.is_cuda()) {
+#ifdef TESSERA_WITH_CUDA
+    cuda::preprocess_images(batch, spec, params, out);
+#endif
+  } else {
+    preprocess_images_on_cpu(batch, spec, params, out);
+  }
+  return out;
 }
 
 }  // namespace tessera::ops

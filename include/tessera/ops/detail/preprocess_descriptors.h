@@ -1,10 +1,12 @@
 #pragma once
 // Host side: the kernels' per-sample descriptors and per-batch normalisation, built from the
-// public API's types. Shared by the CUDA launcher (batch_preprocess_cuda.cpp) and the test that
-// replays the kernel bodies on the CPU, so that test exercises exactly what the GPU receives.
-// Not for .cu files: batch_preprocess.h brings in torch.
-#include "tessera/ops/batch_preprocess.h"
-#include "tessera/ops/detail/preprocess_kernel_body.h"
+// public API's types. Shared by the CUDA launchers (src/ops/preprocess_*_cuda.cpp) and the tests
+// that replay the kernel bodies on the CPU, so those tests exercise exactly what the GPU receives.
+// Not for .cu files: the public headers bring in torch.
+#include "tessera/ops/detail/preprocess_images_kernel.h"
+#include "tessera/ops/detail/preprocess_medical_kernel.h"
+#include "tessera/ops/preprocess_images.h"
+#include "tessera/ops/preprocess_medical.h"
 
 namespace tessera::ops::detail {
 
@@ -37,7 +39,7 @@ inline MedicalSample medical_sample(const PackedSource& source, const MedicalPre
   return s;
 }
 
-// (x/255 - mean)/std as x*scale + bias, the same form as preprocess_to_chw; u8 output skips it.
+// (x/255 - mean)/std as x*scale + bias, the same form as preprocess_images_reference; u8 output skips it.
 inline void set_normalisation(ImageBatchParams& params, const ImagePreprocessSpec& spec, int channels) {
   if (params.out.type == OutputType::u8) return;
   for (int c = 0; c < channels; ++c) {

@@ -1,7 +1,7 @@
 // The medical pipeline's CPU reference: hand-computed values for each stage (masking,
 // sign extension, rescale, the three VOI functions at and around their edges, inversion,
 // padding, channel copies) and, for whole images, a direct re-implementation in double.
-#include "tessera/ops/medical.h"
+#include "tessera/ops/preprocess_medical.h"
 
 #include <gtest/gtest.h>
 
@@ -127,11 +127,11 @@ TEST(VoiValue, InversionComesAfterWindowing) {
 std::vector<float> run_medical(const std::vector<std::uint16_t>& stored, int height, int width,
                                const MedicalPreprocessSpec& spec, const MedicalIntensity& m, const SampleParams& p) {
   std::vector<float> out(static_cast<std::size_t>(spec.out_channels) * spec.out_h * spec.out_w, -99.0f);
-  medical_to_chw(stored.data(), height, width, spec, m, p, out.data());
+  preprocess_medical_reference(stored.data(), height, width, spec, m, p, out.data());
   return out;
 }
 
-TEST(MedicalToChw, IdentityGeometryWindowsEveryPixelAndCopiesThePlane) {
+TEST(PreprocessMedicalReference, IdentityGeometryWindowsEveryPixelAndCopiesThePlane) {
   // 12-bit signed CT-like words with garbage above bit 11; rescale -> window -> normalise.
   // As 12-bit signed: 0, 100, -1, 2047, -2048, 200.
   const std::vector<std::uint16_t> stored = {0xF000, 0x0064, 0x0FFF, 0x07FF, 0x0800, 0x00C8};
@@ -148,7 +148,7 @@ TEST(MedicalToChw, IdentityGeometryWindowsEveryPixelAndCopiesThePlane) {
   }
 }
 
-TEST(MedicalToChw, InterpolatesRescaledValuesBeforeWindowing) {
+TEST(PreprocessMedicalReference, InterpolatesRescaledValuesBeforeWindowing) {
   // 1x2 -> 1x4: taps give 0, 250, 750, 1000. A threshold window at 500 must see those values;
   // windowing first and interpolating after would give 0, 0.25, 0.75, 1 instead.
   const std::vector<std::uint16_t> stored = {0, 1000};
@@ -159,8 +159,8 @@ TEST(MedicalToChw, InterpolatesRescaledValuesBeforeWindowing) {
   EXPECT_EQ(run_medical(stored, 1, 2, spec, wide, {}), (std::vector<float>{0, 0.25f, 0.75f, 1}));
 }
 
-TEST(MedicalToChw, PaddingIsZeroBeforeNormalisationEvenWhenInverted) {
-  const std::vector<std::uint16_t> stored = {0, 100, 200, 300};  // 2x2
+TEST(PreprocessMedicalReference, PaddingIsZeroBeforeNormalisationEvenWhenInverted) {
+  const std::vector<std::uint16_t> stored = {0, 100, 200, 300};                        // 2x2
   const MedicalIntensity m = window(VoiFunction::linear_exact, 150.0f, 300.0f, true);  // y = 1 - x / 300
   const MedicalPreprocessSpec spec{0, 0, 3, 3, 0.25f, 0.5f, 1};
   const std::vector<float> out = run_medical(stored, 2, 2, spec, m, SampleParams{-1, 0, false});
@@ -174,7 +174,7 @@ TEST(MedicalToChw, PaddingIsZeroBeforeNormalisationEvenWhenInverted) {
   for (float v : run_medical(stored, 2, 2, spec, m, SampleParams{5, -7, true})) EXPECT_EQ(v, pad);
 }
 
-TEST(MedicalToChw, FlipMirrorsTheCroppedWindow) {
+TEST(PreprocessMedicalReference, FlipMirrorsTheCroppedWindow) {
   std::vector<std::uint16_t> stored(9 * 13);
   std::mt19937 rng(1);
   for (auto& v : stored) v = static_cast<std::uint16_t>(rng());
@@ -249,7 +249,7 @@ std::vector<double> reference_medical(const std::vector<std::uint16_t>& stored, 
   return out;
 }
 
-TEST(MedicalToChw, MatchesDirectDoubleReferenceAcrossResizeCropFlipAndWindows) {
+TEST(PreprocessMedicalReference, MatchesDirectDoubleReferenceAcrossResizeCropFlipAndWindows) {
   std::mt19937 rng(5);
   std::uniform_int_distribution<int> size(1, 30);
   const VoiFunction functions[] = {VoiFunction::linear, VoiFunction::linear_exact, VoiFunction::sigmoid};
@@ -283,40 +283,45 @@ TEST(MedicalToChw, MatchesDirectDoubleReferenceAcrossResizeCropFlipAndWindows) {
   }
 }
 
-TEST(MedicalToChw, RejectsBadArguments) {
+TEST(PreprocessMedicalReference, RejectsBadArguments) {
   const std::vector<std::uint16_t> stored(16, 0);
   std::vector<float> out(3 * 16);
   const MedicalPreprocessSpec good{0, 0, 4, 4, 0.0f, 1.0f, 1};
   const MedicalIntensity fine;
-  EXPECT_NO_THROW(medical_to_chw(stored.data(), 4, 4, good, fine, {}, out.data()));
-  EXPECT_THROW(medical_to_chw(nullptr, 4, 4, good, fine, {}, out.data()), std::invalid_argument);
-  EXPECT_THROW(medical_to_chw(stored.data(), 4, 4, good, fine, {}, nullptr), std::invalid_argument);
-  EXPECT_THROW(medical_to_chw(stored.data(), 0, 4, good, fine, {}, out.data()), std::invalid_argument);
-  EXPECT_THROW(medical_to_chw(stored.data(), 4, -1, good, fine, {}, out.data()), std::invalid_argument);
+  EXPECT_NO_THROW(preprocess_medical_reference(stored.data(), 4, 4, good, fine, {}, out.data()));
+  EXPECT_THROW(preprocess_medical_reference(nullptr, 4, 4, good, fine, {}, out.data()), std::invalid_argument);
+  EXPECT_THROW(preprocess_medical_reference(stored.data(), 4, 4, good, fine, {}, nullptr), std::invalid_argument);
+  EXPECT_THROW(preprocess_medical_reference(stored.data(), 0, 4, good, fine, {}, out.data()), std::invalid_argument);
+  EXPECT_THROW(preprocess_medical_reference(stored.data(), 4, -1, good, fine, {}, out.data()), std::invalid_argument);
   auto with = [&](auto change) {
     MedicalPreprocessSpec spec = good;
     change(spec);
     return spec;
   };
-  EXPECT_THROW(medical_to_chw(stored.data(), 4, 4, with([](auto& s) { s.out_h = 0; }), fine, {}, out.data()),
-               std::invalid_argument);
-  EXPECT_THROW(medical_to_chw(stored.data(), 4, 4, with([](auto& s) { s.resize_w = -2; }), fine, {}, out.data()),
-               std::invalid_argument);
-  EXPECT_THROW(medical_to_chw(stored.data(), 4, 4, with([](auto& s) { s.std = 0.0f; }), fine, {}, out.data()),
-               std::invalid_argument);
-  EXPECT_THROW(medical_to_chw(stored.data(), 4, 4, with([](auto& s) { s.out_channels = 2; }), fine, {}, out.data()),
+  EXPECT_THROW(
+      preprocess_medical_reference(stored.data(), 4, 4, with([](auto& s) { s.out_h = 0; }), fine, {}, out.data()),
+      std::invalid_argument);
+  EXPECT_THROW(
+      preprocess_medical_reference(stored.data(), 4, 4, with([](auto& s) { s.resize_w = -2; }), fine, {}, out.data()),
+      std::invalid_argument);
+  EXPECT_THROW(
+      preprocess_medical_reference(stored.data(), 4, 4, with([](auto& s) { s.std = 0.0f; }), fine, {}, out.data()),
+      std::invalid_argument);
+  EXPECT_THROW(preprocess_medical_reference(stored.data(), 4, 4, with([](auto& s) { s.out_channels = 2; }), fine, {},
+                                            out.data()),
                std::invalid_argument);
   MedicalIntensity bits = fine;
   bits.bits_stored = 0;
-  EXPECT_THROW(medical_to_chw(stored.data(), 4, 4, good, bits, {}, out.data()), std::invalid_argument);
-  EXPECT_THROW(medical_to_chw(stored.data(), 4, 4, good, window(VoiFunction::linear, 0.0f, 0.5f), {}, out.data()),
-               std::invalid_argument);
+  EXPECT_THROW(preprocess_medical_reference(stored.data(), 4, 4, good, bits, {}, out.data()), std::invalid_argument);
   EXPECT_THROW(
-      medical_to_chw(stored.data(), 4, 4, good, window(VoiFunction::sigmoid, 0.0f, 0.0f), {}, out.data()),
+      preprocess_medical_reference(stored.data(), 4, 4, good, window(VoiFunction::linear, 0.0f, 0.5f), {}, out.data()),
+      std::invalid_argument);
+  EXPECT_THROW(
+      preprocess_medical_reference(stored.data(), 4, 4, good, window(VoiFunction::sigmoid, 0.0f, 0.0f), {}, out.data()),
       std::invalid_argument);
   MedicalIntensity unknown = fine;
   unknown.function = static_cast<VoiFunction>(7);
-  EXPECT_THROW(medical_to_chw(stored.data(), 4, 4, good, unknown, {}, out.data()), std::invalid_argument);
+  EXPECT_THROW(preprocess_medical_reference(stored.data(), 4, 4, good, unknown, {}, out.data()), std::invalid_argument);
 }
 
 TEST(GeometryOf, CarriesTheSizesSoImageCropsApply) {

@@ -1,16 +1,17 @@
 // Fused CUDA preprocessing kernels (ops::preprocess_images / preprocess_medical) against the
 // device-to-device copy bandwidth measured in the same run. The torchvision peer is
-// bench/kernels_torchvision.py (same inputs, same semantics); bench/run_gpu.sh runs both.
+// bench/preprocess_torchvision.py (same inputs, same semantics); bench/run_gpu.sh runs both.
 //
-//   bench_kernels [--batch 256] [--iters 50] [--warmup 10] [--rounds 5] [--json PATH]
-//                 [--cases image_f32_nchw,image_bf16_nchw,image_f32_nhwc,medical_f32]
+//   bench_preprocess [--batch 256] [--iters 50] [--warmup 10] [--rounds 5] [--json PATH]
+//                 [--cases preprocess_images_f32_nchw,preprocess_images_bf16_nchw,preprocess_images_f32_nhwc,
+//                         preprocess_medical_f32]
 //                 [--copy-mib 1024] [--dump DIR [--dump-batch 4]] [--device cuda|cpu]
 //
 // Cases (every sample the same size, packed back to back in one device buffer, random content):
-//   image_*     500x375 (W x H) u8 RGB -> bilinear resize straight to 224x224 (no antialias, the
+//   preprocess_images_*  500x375 (W x H) u8 RGB -> bilinear resize straight to 224x224 (no antialias, the
 //               centre window of the resized image is all of it) -> (x/255 - mean)/std, ImageNet
 //               mean/std; float32 NCHW, bf16 NCHW, float32 NHWC (channels_last strides).
-//   medical_f32 512x512 int16 (signed, 16 bits stored; CT-like slope 1, intercept -1024, linear
+//   preprocess_medical_f32 512x512 int16 (signed, 16 bits stored; CT-like slope 1, intercept -1024, linear
 //               window centre 40 / width 400) -> 224x224 float32, one channel, (y - 0.5)/0.25.
 // Timing: CUDA events around `iters` back-to-back calls on torch's current stream after `warmup`
 // calls; `rounds` such groups, the median round is reported (the per-call wall time on the host
@@ -21,7 +22,7 @@
 // Inputs are 144 MB (image) and 134 MB (medical), above an H100/H200 L2 (50/60 MB).
 //
 // --dump DIR writes the first --dump-batch samples' inputs and outputs (raw little-endian files
-// plus dump.json) so that kernels_torchvision.py --check DIR can compare the peer's values with
+// plus dump.json) so that preprocess_torchvision.py --check DIR can compare the peer's values with
 // ours. With --device cpu only the dump runs, through the CPU reference (no timing): that is how
 // the peer's semantics are checked on a machine without a GPU.
 //
@@ -43,7 +44,8 @@
 #include <vector>
 
 #include "bench_common.h"
-#include "tessera/ops/batch_preprocess.h"
+#include "tessera/ops/preprocess_images.h"
+#include "tessera/ops/preprocess_medical.h"
 
 namespace ops = tessera::ops;
 namespace fs = std::filesystem;
@@ -63,10 +65,22 @@ struct Case {
 
 std::vector<Case> all_cases() {
   return {
-      {"image_f32_nchw", false, {torch::kFloat32, ops::Layout::nchw}, "500x375 u8 RGB -> 224x224 float32 NCHW"},
-      {"image_bf16_nchw", false, {torch::kBFloat16, ops::Layout::nchw}, "500x375 u8 RGB -> 224x224 bf16 NCHW"},
-      {"image_f32_nhwc", false, {torch::kFloat32, ops::Layout::nhwc}, "500x375 u8 RGB -> 224x224 float32 NHWC"},
-      {"medical_f32", true, {torch::kFloat32, ops::Layout::nchw}, "512x512 int16 CT -> 224x224 float32 (window 40/400)"},
+      {"preprocess_images_f32_nchw",
+       false,
+       {torch::kFloat32, ops::Layout::nchw},
+       "500x375 u8 RGB -> 224x224 float32 NCHW"},
+      {"preprocess_images_bf16_nchw",
+       false,
+       {torch::kBFloat16, ops::Layout::nchw},
+       "500x375 u8 RGB -> 224x224 bf16 NCHW"},
+      {"preprocess_images_f32_nhwc",
+       false,
+       {torch::kFloat32, ops::Layout::nhwc},
+       "500x375 u8 RGB -> 224x224 float32 NHWC"},
+      {"preprocess_medical_f32",
+       true,
+       {torch::kFloat32, ops::Layout::nchw},
+       "512x512 int16 CT -> 224x224 float32 (window 40/400)"},
   };
 }
 
@@ -222,7 +236,8 @@ nlohmann::json dump(const fs::path& dir, const std::vector<Case>& cases, long n,
       {"device", device.str()},
       {"batch", n},
       {"image_input", {{"file", "image_input.bin"}, {"dtype", "uint8"}, {"shape", {n, kImageH, kImageW, kImageC}}}},
-      {"medical_input", {{"file", "medical_input.bin"}, {"dtype", "int16"}, {"shape", {n, kMedicalSize, kMedicalSize}}}},
+      {"medical_input",
+       {{"file", "medical_input.bin"}, {"dtype", "int16"}, {"shape", {n, kMedicalSize, kMedicalSize}}}},
       {"outputs", nlohmann::json::object()}};
   for (const auto& k : cases) {
     const auto out = run_case(k, k.medical ? medical_batch : image_batch);
@@ -273,37 +288,31 @@ int main(int argc, char** argv) {
     const auto cases = select_cases(args.get("cases", "all"));
     if (device_name == "cpu") {
       if (dump_dir.empty()) {
-        std::fprintf(stderr, "bench_kernels: --device cpu only writes a --dump (there is nothing to time)\n");
+        std::fprintf(stderr, "bench_preprocess: --device cpu only writes a --dump (there is nothing to time)\n");
         return 2;
       }
       dump(dump_dir, cases, dump_batch, torch::kCPU);
-      std::printf("bench_kernels: CPU reference dump of %ld samples in %s\n", dump_batch, dump_dir.c_str());
+      std::printf("bench_preprocess: CPU reference dump of %ld samples in %s\n", dump_batch, dump_dir.c_str());
       return 0;
     }
     if (!torch::cuda::is_available()) {
-      std::printf("bench_kernels: no CUDA device (torch::cuda::is_available() is false); nothing measured\n");
+      std::printf("bench_preprocess: no CUDA device (torch::cuda::is_available() is false); nothing measured\n");
       return 3;
     }
     if (!ops::cuda_kernels_built()) {
-      std::printf("bench_kernels: this build has no CUDA kernels (configure with -DTESSERA_WITH_CUDA=ON)\n");
+      std::printf("bench_preprocess: this build has no CUDA kernels (configure with -DTESSERA_WITH_CUDA=ON)\n");
       return 3;
     }
     const torch::Device cuda(torch::kCUDA, 0);
     const auto* props = at::cuda::getCurrentDeviceProperties();
     const std::string card = props->name;
     const double l2_mb = props->l2CacheSize / 1e6;
-    std::printf("bench_kernels: %s (L2 %.0f MB), batch %ld, %ld calls x %ld rounds after %ld warm-up\n", card.c_str(),
-                l2_mb, batch, iters, rounds, warmup);
+    std::printf("bench_preprocess: %s (L2 %.0f MB), batch %ld, %ld calls x %ld rounds after %ld warm-up\n",
+                card.c_str(), l2_mb, batch, iters, rounds, warmup);
 
-    nlohmann::json report = {{"benchmark", "kernels"},
-                             {"card", card},
-                             {"l2_mb", l2_mb},
-                             {"torch", TORCH_VERSION},
-                             {"batch", batch},
-                             {"iters", iters},
-                             {"rounds", rounds},
-                             {"warmup", warmup},
-                             {"cases", nlohmann::json::object()}};
+    nlohmann::json report = {{"benchmark", "kernels"}, {"card", card},     {"l2_mb", l2_mb},
+                             {"torch", TORCH_VERSION}, {"batch", batch},   {"iters", iters},
+                             {"rounds", rounds},       {"warmup", warmup}, {"cases", nlohmann::json::object()}};
 
     // Device-to-device copy bandwidth on this card, now.
     {
@@ -319,7 +328,7 @@ int main(int argc, char** argv) {
 
     const auto image_batch = pack(image_values(batch).to(cuda), batch, kImageH, kImageW, kImageC);
     const auto medical_batch = pack(medical_values(batch).to(cuda), batch, kMedicalSize, kMedicalSize, 1);
-    std::printf("\n  %-16s %10s %9s %9s %9s %8s %7s\n", "case", "images/s", "ms/batch", "wall ms", "GB/s", "% copy",
+    std::printf("\n  %-28s %10s %9s %9s %9s %8s %7s\n", "case", "images/s", "ms/batch", "wall ms", "GB/s", "% copy",
                 "target");
     for (const auto& k : cases) {
       const auto& packed = k.medical ? medical_batch : image_batch;
@@ -334,7 +343,7 @@ int main(int argc, char** argv) {
       const double gbps = (read + written) / (t.event_ms * 1e6);
       const double images = batch / (t.event_ms / 1000.0);
       const double pct = 100.0 * gbps / copy_gbps;
-      std::printf("  %-16s %10.0f %9.3f %9.3f %9.0f %7.1f%% %7s\n", k.name.c_str(), images, t.event_ms, t.wall_ms, gbps,
+      std::printf("  %-28s %10.0f %9.3f %9.3f %9.0f %7.1f%% %7s\n", k.name.c_str(), images, t.event_ms, t.wall_ms, gbps,
                   pct, ">= 70%");
       report["cases"][k.name] = {{"what", k.what},
                                  {"images_per_s", images},
@@ -360,7 +369,7 @@ int main(int argc, char** argv) {
     const double first = report["cases"].empty() ? 0.0 : report["cases"].begin().value()["images_per_s"].get<double>();
     std::printf("RESULT images_per_s=%.1f\n", first);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench_kernels: %s\n", e.what());
+    std::fprintf(stderr, "bench_preprocess: %s\n", e.what());
     return 1;
   }
   return 0;

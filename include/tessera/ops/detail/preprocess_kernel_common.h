@@ -1,8 +1,10 @@
 #pragma once
-// Per-thread bodies of the fused preprocessing kernels (src/ops/preprocess_kernels.cu), written
-// once for host and device. The kernels call them once per thread; tests/ops/kernel_body_test.cpp
-// calls them on the host over the same grid and compares with the CPU references, so the
-// arithmetic the GPU runs is checked on machines without one.
+// What the per-thread bodies of both preprocessing kernels share (preprocess_images_kernel.h,
+// preprocess_medical_kernel.h), written once for host and device: the descriptors of a sample and
+// of the output, arithmetic that rounds alike on both sides, bilinear taps and vector stores. The
+// kernels (src/ops/preprocess_*.cu) call the bodies once per thread;
+// tests/ops/preprocess_*_kernel_test.cpp call them on the host over the same grid and compare with
+// the CPU references, so the arithmetic the GPU runs is checked on machines without one.
 //
 // One thread computes a group of kGroupPixels consecutive output pixels of one row of one sample,
 // so a row of a plane is written with 16-byte (float), 8-byte (bf16) or 4-byte (u8) stores.
@@ -11,13 +13,11 @@
 // (x86-64 without -mfma) cannot. Every multiply that feeds an add goes through the *_rn helpers
 // below, which are the never-contracted intrinsics on the device, so both sides round the same
 // way: the kernels are meant to reproduce the CPU references bit for bit, expf (sigmoid window)
-// aside. batch_preprocess_cuda_test reports how many elements are not bit-identical.
+// aside. preprocess_*_cuda_test report how many elements are not bit-identical.
 // Plain C++17: nvcc compiles the kernels as C++17 (CMakeLists.txt).
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-
-#include "tessera/ops/medical.h"
 
 #if defined(__CUDACC__)
 #include <cuda_bf16.h>
@@ -36,22 +36,11 @@ enum class OutputOrder : std::uint8_t { nchw, nhwc };  // nhwc: channels_last st
 
 // Where one sample comes from and which window of its resized image it becomes.
 struct SampleGeometry {
-  std::int64_t offset = 0;          // element offset of the source's first value (HWC rows packed)
+  std::int64_t offset = 0;  // element offset of the source's first value (HWC rows packed)
   int src_h = 0, src_w = 0;
   int resized_h = 0, resized_w = 0;
-  int crop_y = 0, crop_x = 0;       // top-left of the window in resized coordinates
-  int flip = 0;                     // 1: horizontal flip of the window
-};
-
-// A medical sample: the geometry plus its MedicalIntensity.
-struct MedicalSample {
-  SampleGeometry geometry;
-  int bits_stored = 16;
-  int is_signed = 0;
-  float slope = 1.0f, intercept = 0.0f;
-  float window_center = 0.5f, window_width = 1.0f;
-  VoiFunction function = VoiFunction::linear;
-  int invert = 0;
+  int crop_y = 0, crop_x = 0;  // top-left of the window in resized coordinates
+  int flip = 0;                // 1: horizontal flip of the window
 };
 
 // The output tensor: [batch, channels, out_h, out_w] in `order`, elements of `type`.
@@ -63,16 +52,6 @@ struct OutputSpec {
   // out_w % kGroupPixels == 0 and data 16-byte aligned: every full group then starts on a
   // boundary of its vector width (4 elements in NCHW, 4 * channels elements in NHWC).
   int vector_stores = 0;
-};
-
-struct ImageBatchParams {
-  OutputSpec out;
-  float scale[kMaxChannels] = {}, bias[kMaxChannels] = {};  // x * scale + bias = (x / 255 - mean) / std
-};
-
-struct MedicalBatchParams {
-  OutputSpec out;
-  float mean = 0.0f, std = 1.0f;  // act on the windowed value y in [0, 1]
 };
 
 // ---- Arithmetic that rounds identically on host and device ---------------------------------
@@ -167,10 +146,8 @@ TESSERA_HD inline Tap bilinear_tap(int dst, int in, int out) {
   return tap;
 }
 
-// (1 - w) * a + w * b, in that order (PyTorch's upsample_bilinear2d, preprocess.cpp).
-TESSERA_HD inline float lerp_rn(float a, float b, float w) {
-  return add_rn(mul_rn(1.0f - w, a), mul_rn(w, b));
-}
+// (1 - w) * a + w * b, in that order (PyTorch's upsample_bilinear2d, preprocess_images.cpp).
+TESSERA_HD inline float lerp_rn(float a, float b, float w) { return add_rn(mul_rn(1.0f - w, a), mul_rn(w, b)); }
 
 // The resized-image column an output column reads, with the flip folded in; -1 for padding.
 TESSERA_HD inline int resized_column(const SampleGeometry& s, int out_w, int ox) {
@@ -241,8 +218,7 @@ TESSERA_HD inline void store_run(const OutputSpec& out, std::int64_t index, cons
 
 // Stores one group: values[i * kChannels + c] is pixel x0 + i, channel c (pixel-major).
 template <int kChannels>
-TESSERA_HD inline void store_group(const OutputSpec& out, int sample, int row, int x0, int count,
-                                   const float* values) {
+TESSERA_HD inline void store_group(const OutputSpec& out, int sample, int row, int x0, int count, const float* values) {
   const bool vector = out.vector_stores && count == kGroupPixels;
   if (out.order == OutputOrder::nhwc) {
     // The group's pixels are kGroupPixels * kChannels consecutive values.
@@ -259,120 +235,9 @@ TESSERA_HD inline void store_group(const OutputSpec& out, int sample, int row, i
   for (int c = 0; c < kChannels; ++c) {
     float plane[kGroupPixels];
     for (int i = 0; i < kGroupPixels; ++i) plane[i] = values[i * kChannels + c];
-    const std::int64_t base =
-        ((static_cast<std::int64_t>(sample) * kChannels + c) * out.out_h + row) * out.out_w + x0;
+    const std::int64_t base = ((static_cast<std::int64_t>(sample) * kChannels + c) * out.out_h + row) * out.out_w + x0;
     store_run<kGroupPixels>(out, base, plane, count, vector);
   }
-}
-
-// ---- Images: u8 HWC -> resize -> crop -> flip -> (x/255 - mean)/std, or the rounded u8 -------
-
-// The value written for one resized value x of channel c.
-TESSERA_HD inline float image_output(float x, int c, const ImageBatchParams& p) {
-  if (p.out.type == OutputType::u8) return clamp_f(add_rn(x, 0.5f), 0.0f, 255.0f);  // truncated by the store
-  return add_rn(mul_rn(x, p.scale[c]), p.bias[c]);
-}
-
-TESSERA_HD inline float image_padding(int c, const ImageBatchParams& p) {
-  return p.out.type == OutputType::u8 ? 0.0f : p.bias[c];
-}
-
-template <int kChannels>
-TESSERA_HD inline void image_group(const std::uint8_t* values, const SampleGeometry* samples,
-                                   const ImageBatchParams& p, int sample, int row, int group) {
-  const SampleGeometry& s = samples[sample];
-  const int x0 = group * kGroupPixels;
-  const int count = p.out.out_w - x0 < kGroupPixels ? p.out.out_w - x0 : kGroupPixels;
-  float result[kGroupPixels * kChannels] = {};
-
-  const int ry = resized_row(s, row);
-  const Tap ty = ry < 0 ? Tap{} : bilinear_tap(ry, s.src_h, s.resized_h);
-  const std::int64_t src_row = static_cast<std::int64_t>(s.src_w) * kChannels;
-  const std::uint8_t* row0 = values + s.offset + ty.lower * src_row;
-  const std::uint8_t* row1 = values + s.offset + ty.upper * src_row;
-  for (int i = 0; i < kGroupPixels; ++i) {  // constant trip count: see store_run
-    if (i >= count) break;
-    const int rx = ry < 0 ? -1 : resized_column(s, p.out.out_w, x0 + i);
-    if (rx < 0) {
-      for (int c = 0; c < kChannels; ++c) result[i * kChannels + c] = image_padding(c, p);
-      continue;
-    }
-    const Tap tx = bilinear_tap(rx, s.src_w, s.resized_w);
-    const int left = tx.lower * kChannels, right = tx.upper * kChannels;
-    for (int c = 0; c < kChannels; ++c) {
-      const float top = lerp_rn(load(row0 + left + c), load(row0 + right + c), tx.weight);
-      const float bottom = lerp_rn(load(row1 + left + c), load(row1 + right + c), tx.weight);
-      result[i * kChannels + c] = image_output(lerp_rn(top, bottom, ty.weight), c, p);
-    }
-  }
-  store_group<kChannels>(p.out, sample, row, x0, count, result);
-}
-
-// ---- Medical: 16-bit stored -> rescale -> resize -> window -> invert -> normalise ------------
-
-// Mask to bits_stored, sign-extend, slope * v + intercept (modality_value in medical.cpp).
-TESSERA_HD inline float rescaled_value(std::uint16_t stored, const MedicalSample& s) {
-  const std::uint32_t masked = stored & ((1u << s.bits_stored) - 1u);
-  std::int32_t v = static_cast<std::int32_t>(masked);
-  if (s.is_signed && ((masked >> (s.bits_stored - 1)) & 1u)) v -= static_cast<std::int32_t>(1u << s.bits_stored);
-  return add_rn(mul_rn(s.slope, static_cast<float>(v)), s.intercept);
-}
-
-// Rescaled value -> [0, 1] by the VOI function, then inverted for MONOCHROME1 (voi_value).
-TESSERA_HD inline float windowed_value(float x, const MedicalSample& s) {
-  float y;
-  if (s.function == VoiFunction::sigmoid) {
-    y = 1.0f / (1.0f + exp_f(-4.0f * (x - s.window_center) / s.window_width));
-  } else {
-    // DICOM PS3.3 C.11.2.1.2: LINEAR works with c - 0.5 and w - 1, LINEAR_EXACT with c and w.
-    const bool exact = s.function == VoiFunction::linear_exact;
-    const float c = exact ? s.window_center : s.window_center - 0.5f;
-    const float w = exact ? s.window_width : s.window_width - 1.0f;
-    if (x <= c - w / 2.0f) {
-      y = 0.0f;
-    } else if (x > c + w / 2.0f) {
-      y = 1.0f;
-    } else {
-      y = clamp_f((x - c) / w + 0.5f, 0.0f, 1.0f);
-    }
-  }
-  return s.invert ? 1.0f - y : y;
-}
-
-TESSERA_HD inline float medical_output(float y, const MedicalBatchParams& p) {
-  if (p.out.type == OutputType::u8) return clamp_f(round_half_away_f(255.0f * y), 0.0f, 255.0f);
-  return (y - p.mean) / p.std;
-}
-
-template <int kOutChannels>
-TESSERA_HD inline void medical_group(const std::uint16_t* values, const MedicalSample* samples,
-                                     const MedicalBatchParams& p, int sample, int row, int group) {
-  const MedicalSample& s = samples[sample];
-  const SampleGeometry& g = s.geometry;
-  const int x0 = group * kGroupPixels;
-  const int count = p.out.out_w - x0 < kGroupPixels ? p.out.out_w - x0 : kGroupPixels;
-  const float padding = medical_output(0.0f, p);  // padding is y = 0, inverted or not
-  float result[kGroupPixels * kOutChannels] = {};
-
-  const int ry = resized_row(g, row);
-  const Tap ty = ry < 0 ? Tap{} : bilinear_tap(ry, g.src_h, g.resized_h);
-  const std::uint16_t* row0 = values + g.offset + static_cast<std::int64_t>(ty.lower) * g.src_w;
-  const std::uint16_t* row1 = values + g.offset + static_cast<std::int64_t>(ty.upper) * g.src_w;
-  for (int i = 0; i < kGroupPixels; ++i) {  // constant trip count: see store_run
-    if (i >= count) break;
-    const int rx = ry < 0 ? -1 : resized_column(g, p.out.out_w, x0 + i);
-    float value = padding;
-    if (rx >= 0) {
-      const Tap tx = bilinear_tap(rx, g.src_w, g.resized_w);
-      const float top = lerp_rn(rescaled_value(load(row0 + tx.lower), s), rescaled_value(load(row0 + tx.upper), s),
-                                tx.weight);
-      const float bottom = lerp_rn(rescaled_value(load(row1 + tx.lower), s),
-                                   rescaled_value(load(row1 + tx.upper), s), tx.weight);
-      value = medical_output(windowed_value(lerp_rn(top, bottom, ty.weight), s), p);
-    }
-    for (int c = 0; c < kOutChannels; ++c) result[i * kOutChannels + c] = value;
-  }
-  store_group<kOutChannels>(p.out, sample, row, x0, count, result);
 }
 
 }  // namespace tessera::ops::detail
