@@ -6,6 +6,8 @@
 #include <cstring>
 #include <functional>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 #include "tessera/core/error.h"
 #include "tessera/core/logging.h"
@@ -22,29 +24,17 @@ class DicomSampleSource final : public SampleSource {
       : dataset_(dataset), window_(window) {}
 
   DecodedSample decode(std::size_t index) const override {
-    DecodedSample sample;
+    const Sample& source = dataset_.samples[index];
     // io::decode_dicom_stored's messages carry neither the path nor header values (dicom.h).
     try {
-      const Sample& source = dataset_.samples[index];
-      sample.dicom = io::decode_dicom_stored(source.path);
-      if (source.frame >= 0) sample.dicom = io::select_frame(sample.dicom, source.frame);  // its own rescale
-      const auto& meta = sample.dicom.meta;
-      if (meta.frames != 1) {
-        throw DecodeError("multi-frame DICOM (" + std::to_string(meta.frames) +
-                          " frames) is not a 2-D image; classification datasets take single-frame files");
-      }
-      sample.intensity = ops::intensity_for(meta, sample.dicom.words.data(), sample.dicom.words.size(), window_);
-      for (const auto& warning : meta.warnings)  // fixed texts; the reference is opaque (no path)
-        log::warn("DICOM ", dicom_sample_reference(dataset_, index), ": ", warning);
-      sample.height = meta.rows;
-      sample.width = meta.columns;
+      io::DicomStored stored = io::decode_dicom_stored(source.path);
+      if (source.frame >= 0) stored = io::select_frame(stored, source.frame);  // its own rescale
+      return dicom_sample(std::move(stored), window_, dicom_sample_reference(dataset_, index));
     } catch (const DecodeError& e) {
+      DecodedSample sample;
       sample.failure = e.what();
-    } catch (const std::invalid_argument& e) {  // intensity_for: colour or more than 16 bits stored
-      sample.failure = e.what();
+      return sample;
     }
-    if (!sample.failure.empty()) sample.dicom = {};
-    return sample;
   }
 
   std::pair<int, int> probe_size(std::size_t index) const override {
@@ -90,11 +80,30 @@ class DicomSampleSource final : public SampleSource {
 
 }  // namespace
 
-std::unique_ptr<SampleSource> make_sample_source(const ClassificationDataset& dataset, const LoaderOptions& options) {
-  if (!is_dicom_dataset(dataset)) return std::make_unique<ImageSampleSource>(dataset, options.channels);
+DecodedSample dicom_sample(io::DicomStored stored, const ops::WindowChoice& window, const std::string& reference) {
+  DecodedSample sample;
+  try {
+    const auto& meta = stored.meta;
+    if (meta.frames != 1) {
+      throw DecodeError("multi-frame DICOM (" + std::to_string(meta.frames) +
+                        " frames) is not a 2-D image; classification datasets take single-frame files");
+    }
+    sample.intensity = ops::intensity_for(meta, stored.words.data(), stored.words.size(), window);
+    for (const auto& warning : meta.warnings) log::warn("DICOM ", reference, ": ", warning);  // fixed texts
+    sample.height = meta.rows;
+    sample.width = meta.columns;
+    sample.dicom = std::move(stored);
+  } catch (const DecodeError& e) {
+    sample.failure = e.what();
+  } catch (const std::invalid_argument& e) {  // intensity_for: colour or more than 16 bits stored
+    sample.failure = e.what();
+  }
+  return sample;
+}
+
+std::unique_ptr<SampleSource> make_dicom_source(const ClassificationDataset& dataset, const LoaderOptions& options) {
   if (!io::dicom_available()) {
-    throw UserError("dataset " + dataset.root.string() + " holds DICOM files but this build has no DICOM support "
-                    "(configure with -DTESSERA_WITH_DCMTK=ON)");
+    throw UserError("DICOM input needs DICOM support, which this build lacks (configure with -DTESSERA_WITH_DCMTK=ON)");
   }
   for (const auto* values : {&options.preprocess.mean, &options.preprocess.std}) {
     if (std::adjacent_find(values->begin(), values->end(), std::not_equal_to<>()) != values->end()) {
@@ -107,6 +116,16 @@ std::unique_ptr<SampleSource> make_sample_source(const ClassificationDataset& da
     throw UserError("data window width must be >= 1, got " + std::to_string(options.window.width));
   }
   return std::make_unique<DicomSampleSource>(dataset, options.window);
+}
+
+std::unique_ptr<SampleSource> make_sample_source(const ClassificationDataset& dataset, const LoaderOptions& options) {
+  if (!is_dicom_dataset(dataset)) return std::make_unique<ImageSampleSource>(dataset, options.channels);
+  if (!io::dicom_available()) {
+    throw UserError("dataset " + dataset.root.string() +
+                    " holds DICOM files but this build has no DICOM support "
+                    "(configure with -DTESSERA_WITH_DCMTK=ON)");
+  }
+  return make_dicom_source(dataset, options);
 }
 
 }  // namespace tessera::data

@@ -205,17 +205,26 @@ int required_us(DcmItem& item, const DcmTagKey& key, const char* name) {
   return v;
 }
 
-// Loads the file and fills the allowlisted metadata. `full` reads every value up front (decode);
-// otherwise large values (the pixel data) stay on disk.
+// Parses a whole file from memory (`data`, `size`), or, when `lazy_path` is set, from that file
+// with large values (the pixel data) left on disk; then fills the allowlisted metadata.
+void parse_and_describe(Loaded& loaded, const char* data, std::size_t size, const fs::path* lazy_path);
+
+// Loads the file. `full` reads every value up front (decode); otherwise large values stay on disk.
 void load(const fs::path& path, Loaded& loaded, bool full) {
+  if (!full) {
+    check_is_dicom(path);
+    return parse_and_describe(loaded, nullptr, 0, &path);
+  }
+  const std::vector<char> bytes = read_whole_file(path);
+  parse_and_describe(loaded, bytes.data(), bytes.size(), nullptr);
+}
+
+void parse_and_describe(Loaded& loaded, const char* data, std::size_t size, const fs::path* lazy_path) {
   initialise_dcmtk();
-  std::vector<char> bytes;
-  if (full) bytes = read_whole_file(path);
-  else check_is_dicom(path);
   const auto parse = [&] {
-    if (!full) return loaded.file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
+    if (lazy_path) return loaded.file.loadFile(lazy_path->c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
     DcmInputBufferStream stream;
-    stream.setBuffer(bytes.data(), static_cast<offile_off_t>(bytes.size()));
+    stream.setBuffer(data, static_cast<offile_off_t>(size));
     stream.setEos();  // the whole file is there: running out of data means truncated
     loaded.file.transferInit();
     const OFCondition status = loaded.file.read(stream, EXS_Unknown, EGL_noChange, UINT32_MAX);
@@ -276,7 +285,8 @@ void load(const fs::path& path, Loaded& loaded, bool full) {
   loaded.has_pixels = ds->tagExists(DCM_PixelData) || m.is_float;
   m.modality = modality(*ds);
   if (!loaded.has_pixels) return;
-  if (full && unsupported_syntax(m.transfer_syntax_uid)) {
+  // Fully read (a decode): the pixels must be decodable. A header read (lazy) needs no codec.
+  if (lazy_path == nullptr && unsupported_syntax(m.transfer_syntax_uid)) {
     fail("unsupported transfer syntax " + m.transfer_syntax_name + " (" + m.transfer_syntax_uid + ")");
   }  // a header without an image (SR, RT plan): callers decide
 
@@ -621,9 +631,9 @@ DicomImage decode_dicom(const fs::path& path) {
   return image;
 }
 
-DicomStored decode_dicom_stored(const fs::path& path) {
-  Loaded loaded;
-  load(path, loaded, /*full=*/true);
+namespace {
+
+DicomStored stored_of(Loaded& loaded) {
   if (!loaded.has_pixels) fail("no pixel data");
   const DicomMetadata& m = loaded.meta;
   // The 16-bit path feeds grey datasets: say in the user's terms why this file is not one.
@@ -651,6 +661,21 @@ DicomStored decode_dicom_stored(const fs::path& path) {
     stored.meta.modality_lut.reset();
   }
   return stored;
+}
+
+}  // namespace
+
+DicomStored decode_dicom_stored(const fs::path& path) {
+  Loaded loaded;
+  load(path, loaded, /*full=*/true);
+  return stored_of(loaded);
+}
+
+DicomStored decode_dicom_stored_bytes(std::span<const std::uint8_t> bytes) {
+  check_magic(bytes.data(), bytes.size());
+  Loaded loaded;
+  parse_and_describe(loaded, reinterpret_cast<const char*>(bytes.data()), bytes.size(), nullptr);
+  return stored_of(loaded);
 }
 
 namespace {

@@ -17,6 +17,7 @@ namespace {
 DicomMetadata read_dicom_header(const std::filesystem::path&) { unavailable(); }
 DicomImage decode_dicom(const std::filesystem::path&) { unavailable(); }
 DicomStored decode_dicom_stored(const std::filesystem::path&) { unavailable(); }
+DicomStored decode_dicom_stored_bytes(std::span<const std::uint8_t>) { unavailable(); }
 void write_dicom(const std::filesystem::path&, const DicomWriteSpec&) { unavailable(); }
 
 void set_jpeg2000_threads(int) {}

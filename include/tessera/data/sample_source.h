@@ -16,6 +16,7 @@
 #include "tessera/data/dataset.h"
 #include "tessera/io/dicom.h"
 #include "tessera/io/image.h"
+#include "tessera/ops/dicom_intensity.h"
 #include "tessera/ops/preprocess_images.h"
 #include "tessera/ops/preprocess_medical.h"
 
@@ -88,6 +89,13 @@ using SourceFactory =
 // a build without DCMTK, and for options the DICOM pipeline cannot honour (per-channel mean/std,
 // a window narrower than 1).
 std::unique_ptr<SampleSource> make_sample_source(const ClassificationDataset& dataset, const LoaderOptions& options);
+// The DICOM source alone (make_sample_source picks it for a DICOM dataset). Throws UserError for
+// options the medical pipeline cannot take (per-channel mean/std, a window narrower than 1).
+std::unique_ptr<SampleSource> make_dicom_source(const ClassificationDataset& dataset, const LoaderOptions& options);
+// One DICOM file's stored values as a sample: single-frame only, its intensity chain windowed by
+// `window`; what makes it unusable goes to `failure`. Header warnings are logged under
+// `reference`, which must not be a path (paths may hold patient data).
+DecodedSample dicom_sample(io::DicomStored stored, const ops::WindowChoice& window, const std::string& reference);
 
 // Stands in for a codec when measuring the scheduler: sample i is a height x width image whose
 // pixels depend only on i, "decoded" by sleeping `decode_time` on the calling thread (a thread

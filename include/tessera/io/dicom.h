@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -128,6 +129,8 @@ DicomImage decode_dicom(const std::filesystem::path& path);
 
 // As decode_dicom, for monochrome images of at most 16 bits allocated (DecodeError otherwise).
 DicomStored decode_dicom_stored(const std::filesystem::path& path);
+// The same from a whole DICOM file already in memory (a request body of `tessera serve`).
+DicomStored decode_dicom_stored_bytes(std::span<const std::uint8_t> bytes);
 
 // .dcm and .dicom, case-insensitive. Files without an extension are common in DICOM too (scanner
 // exports such as IM0001): is_dicom_file probes those.
