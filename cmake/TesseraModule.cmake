@@ -1,6 +1,6 @@
 # tessera_module(NAME DEPS ...): builds src/NAME/ into the static library tessera_NAME and, when
 # tests/NAME/ holds *_test.cpp files, the GoogleTest executable test_NAME (ctest label NAME).
-# Files named *_opencv.cpp, *_dcmtk.cpp, *_turbojpeg.cpp, *_openssl.cpp, *_openjpeg.cpp and *_cuda.cpp / *.cu join only when that
+# Files named *_opencv.cpp, *_dcmtk.cpp, *_turbojpeg.cpp, *_openssl.cpp, *_openjpeg.cpp, *_beast.cpp and *_cuda.cpp / *.cu join only when that
 # option is on, so a GPU machine without OpenCV/DCMTK dev packages still builds everything else.
 function(tessera_filter_optional out_var)
   set(files ${ARGN})
@@ -18,6 +18,9 @@ function(tessera_filter_optional out_var)
   endif()
   if(NOT TESSERA_WITH_ZLIB)
     list(FILTER files EXCLUDE REGEX "_zlib(_test)?\\.cpp$")
+  endif()
+  if(NOT TESSERA_WITH_BEAST)
+    list(FILTER files EXCLUDE REGEX "_beast(_test)?\\.cpp$")
   endif()
   if(NOT TESSERA_WITH_OPENJPEG)
     list(FILTER files EXCLUDE REGEX "_openjpeg(_test)?\\.cpp$")
@@ -88,6 +91,10 @@ function(tessera_module name)
     # file's compile line (and ccache key) for one optional library.
     target_compile_definitions(${target} PRIVATE TESSERA_WITH_ZLIB=1)
     target_link_libraries(${target} PUBLIC ZLIB::ZLIB)
+  endif()
+  if(TESSERA_WITH_BEAST AND name STREQUAL "serve")
+    # Private, like zlib's: only src/serve/http_server_*.cpp look at it.
+    target_compile_definitions(${target} PRIVATE TESSERA_WITH_BEAST=1)
   endif()
   if(TESSERA_WITH_OPENSSL AND name STREQUAL "data")
     target_link_libraries(${target} PUBLIC OpenSSL::Crypto)

@@ -35,7 +35,7 @@ def read_build(root):
         raise SystemExit('check_layers: CMakeLists.txt has no set(TESSERA_MODULE_ROWS ...)')
     rows = [line.split() for line in re.findall(r'"([^"]*)"', rows_match.group(1))]
     modules = {}
-    for name, args in re.findall(r'^tessera_module\((\w+)\s+(.*?)\)\s*$', text, re.M):
+    for name, args in re.findall(r'^tessera_module\((\w+)\s*(.*?)\)\s*$', text, re.M):
         words = args.split()
         deps, test_deps, into = set(), set(), None
         for word in words:

@@ -16,6 +16,7 @@ void add_prepare_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
 void add_version_command(CLI::App& app);
 void add_drift_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
 
 // Exit status of the last subcommand when it is not 0 (e.g. infer with every file unreadable).
 int& exit_status();

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   tessera::cli::add_inspect_command(app);
   tessera::cli::add_version_command(app);
   tessera::cli::add_drift_command(app);
+  tessera::cli::add_serve_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

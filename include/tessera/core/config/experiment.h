@@ -12,6 +12,7 @@
 #include "tessera/core/config/model.h"
 #include "tessera/core/config/optim.h"
 #include "tessera/core/config/runtime.h"
+#include "tessera/core/config/serve.h"
 #include "tessera/core/config/text.h"
 #include "tessera/core/config/train.h"
 
@@ -27,6 +28,7 @@ struct ExperimentConfig {
   InferConfig infer;
   TextConfig text;
   DriftConfig drift;
+  ServeConfig serve;
 
   template <class V>
   void visit(V& v) {
@@ -39,6 +41,7 @@ struct ExperimentConfig {
     v.field("infer", infer, Applies::image_classification);
     v.field("text", text, Applies::language_model);
     v.field("drift", drift, Applies::image_classification);
+    v.field("serve", serve);
   }
   void validate(const SectionChecker&) const {}
 

@@ -35,7 +35,7 @@ struct InferConfig {
     v.field("series", series);
     v.field("series_aggregate", series_aggregate);
   }
-  void validate(const SectionChecker& c) const {}
+  void validate(const SectionChecker&) const {}
 };
 
 }  // namespace tessera::config

@@ -1,0 +1,58 @@
+#pragma once
+// An image-classification run behind the Open Inference Protocol.
+//
+// Input: one BYTES tensor of shape [n] or [n, 1], each element a whole encoded image (JPEG, PNG,
+// BMP, TIFF) or DICOM file, decoded and preprocessed as `tessera infer` treats a file of the same
+// bytes (data/encoded_samples.h). Outputs, in element order:
+//   probabilities  FP32 [n, classes]   softmax; NaN for an element that could not be read
+//   label          BYTES [n]           the most probable class ("" when unreadable)
+//   error          BYTES [n]           why an element could not be read ("" when it could)
+// With Triton's classification extension (outputs: [{"name": "probabilities", "parameters":
+// {"classification": k}}]) probabilities becomes BYTES [n, k] of "score:index:label".
+//
+// Requests are batched by serve::DynamicBatcher (serve.max_batch requests per forward pass);
+// an executor decodes its batch's images in parallel, preprocesses them (the fused kernel on a
+// GPU), runs the network once and answers each request. No patient data is logged: failures
+// name elements by position.
+#include <memory>
+#include <string>
+
+#include "tessera/core/config/serve.h"
+#include "tessera/serve/dynamic_batcher.h"
+#include "tessera/serve/served_model.h"
+#include "tessera/tasks/classification.h"
+
+namespace tessera::serve {
+
+class ClassificationModel final : public ServedModel {
+ public:
+  ClassificationModel(std::string name, std::unique_ptr<tasks::ClassificationTask> task,
+                      const config::ServeConfig& settings);
+  ~ClassificationModel() override;
+
+  const std::string& name() const override { return name_; }
+  nlohmann::json metadata() const override;
+  bool ready() const override { return true; }
+  Refusal infer(InferRequest request, std::function<void(InferOutcome)> done) override;
+  // Stops taking requests; the destructor answers the queued ones.
+  void shutdown();
+
+  // One batch: the requests' encoded elements -> their outputs (the executor's work; public for tests).
+  struct Work {
+    std::vector<std::string> encoded;
+    std::vector<std::int64_t> shape;  // the input's shape, echoed in the outputs' first dimension
+    RequestedOutput classification;   // name empty unless the classification extension was asked
+  };
+  std::vector<InferOutcome> run_batch(std::vector<Work>& batch);
+
+ private:
+  std::string name_;
+  std::unique_ptr<tasks::ClassificationTask> task_;
+  std::chrono::milliseconds timeout_;
+  std::unique_ptr<DynamicBatcher<Work, InferOutcome>> batcher_;
+};
+
+// BatcherOptions from the serve section.
+BatcherOptions batcher_options(const config::ServeConfig& settings);
+
+}  // namespace tessera::serve

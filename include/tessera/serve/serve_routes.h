@@ -1,0 +1,50 @@
+#pragma once
+// The Open Inference Protocol's endpoints over a set of ServedModels, as an HttpHandler:
+//   GET  /v2                       server metadata (name, version, extensions)
+//   GET  /v2/health/live           200 while the process serves at all
+//   GET  /v2/health/ready          200 when every model is ready and the server is not draining, else 503
+//   GET  /v2/models/{m}            model metadata (404 for an unknown model)
+//   GET  /v2/models/{m}/ready      200 or 503
+//   POST /v2/models/{m}/infer      JSON tensors, or the binary-data extension
+// Errors are {"error": ...} with 400 (a request the protocol or the model refuses), 404, 405,
+// 503 + Retry-After (a full queue, or draining), 504 (the request waited past its timeout) or 500.
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tessera/serve/http_server.h"
+#include "tessera/serve/served_model.h"
+
+namespace tessera::serve {
+
+// Counts by outcome, for logs and /metrics.
+struct RouteCounters {
+  std::atomic<std::uint64_t> ok{0}, client_errors{0}, refused{0}, timed_out{0}, failed{0};
+};
+
+class ServeRoutes {
+ public:
+  // The routes own the models (pass them in, keep no other owner): a model's queued requests are
+  // answered through these routes when it is destroyed with them.
+  explicit ServeRoutes(std::vector<std::shared_ptr<ServedModel>> models);
+
+  // The handler for HttpServer. It parses on the I/O thread and hands inference to the model.
+  HttpHandler handler();
+  // From now on ready answers 503 (set on SIGTERM, before the listener closes).
+  void set_draining() { draining_ = true; }
+  const RouteCounters& counters() const { return counters_; }
+
+ private:
+  void route(HttpRequest request, Reply reply);
+  void infer(ServedModel& model, HttpRequest request, Reply reply);
+  ServedModel* find(const std::string& name) const;
+
+  // Declared first, destroyed last: a model drains its queue when it goes, and those answers
+  // still count here.
+  RouteCounters counters_;
+  std::atomic<bool> draining_{false};
+  std::vector<std::shared_ptr<ServedModel>> models_;
+};
+
+}  // namespace tessera::serve

@@ -1,0 +1,219 @@
+#include "tessera/serve/classification_model.h"
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <utility>
+
+#include "tessera/core/compute.h"
+#include "tessera/core/error.h"
+#include "tessera/data/encoded_samples.h"
+
+namespace tessera::serve {
+namespace {
+
+// "DICM" after the 128-byte preamble: a DICOM file; anything else goes to the image decoders.
+bool looks_like_dicom(const std::string& bytes) { return bytes.size() >= 132 && bytes.compare(128, 4, "DICM") == 0; }
+
+Tensor bytes_tensor(std::string name, std::vector<std::int64_t> shape, std::vector<std::string> elements) {
+  return Tensor{std::move(name), DataType::BYTES, std::move(shape), {}, std::move(elements), nlohmann::json::object()};
+}
+
+// Triton's classification extension: "score:index:label", best first.
+std::vector<std::string> top_classes(const float* p, std::size_t classes, int k,
+                                     const std::vector<std::string>& names) {
+  std::vector<std::size_t> order(classes);
+  for (std::size_t c = 0; c < classes; ++c) order[c] = c;
+  const std::size_t keep = std::min<std::size_t>(static_cast<std::size_t>(k), classes);
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(),
+                    [&](std::size_t a, std::size_t b) { return p[a] > p[b]; });
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < keep; ++i) {
+    char score[32];
+    std::snprintf(score, sizeof score, "%f", static_cast<double>(p[order[i]]));
+    out.push_back(std::string(score) + ":" + std::to_string(order[i]) + ":" + names[order[i]]);
+  }
+  return out;
+}
+
+}  // namespace
+
+BatcherOptions batcher_options(const config::ServeConfig& settings) {
+  BatcherOptions o;
+  o.max_batch = settings.max_batch;
+  o.max_queue_delay =
+      std::chrono::microseconds(static_cast<std::int64_t>(std::llround(settings.max_queue_delay_ms * 1000)));
+  o.queue_capacity = static_cast<std::size_t>(settings.queue_capacity);
+  o.executors = settings.executors;
+  return o;
+}
+
+ClassificationModel::ClassificationModel(std::string name, std::unique_ptr<tasks::ClassificationTask> task,
+                                         const config::ServeConfig& settings)
+    : name_(std::move(name)),
+      task_(std::move(task)),
+      timeout_(static_cast<std::int64_t>(std::llround(settings.request_timeout_s * 1000))) {
+  task_->module().eval();
+  batcher_ = std::make_unique<DynamicBatcher<Work, InferOutcome>>(
+      batcher_options(settings), [this](std::vector<Work>& batch) { return run_batch(batch); });
+}
+
+ClassificationModel::~ClassificationModel() { batcher_.reset(); }  // drains before the task goes
+
+void ClassificationModel::shutdown() { batcher_->shutdown(); }
+
+nlohmann::json ClassificationModel::metadata() const {
+  const auto classes = static_cast<std::int64_t>(task_->classes().size());
+  return {{"name", name_},
+          {"versions", {"1"}},
+          {"platform", "tessera_libtorch"},
+          {"inputs", {{{"name", "image"}, {"datatype", "BYTES"}, {"shape", {-1}}}}},
+          {"outputs",
+           {{{"name", "probabilities"}, {"datatype", "FP32"}, {"shape", {-1, classes}}},
+            {{"name", "label"}, {"datatype", "BYTES"}, {"shape", {-1}}},
+            {{"name", "error"}, {"datatype", "BYTES"}, {"shape", {-1}}}}},
+          {"parameters", {{"classes", task_->classes()}}}};
+}
+
+Refusal ClassificationModel::infer(InferRequest request, std::function<void(InferOutcome)> done) {
+  if (request.inputs.size() != 1) {
+    throw ProtocolError("model '" + name_ + "' takes one input (BYTES: encoded images), got " +
+                        std::to_string(request.inputs.size()));
+  }
+  Tensor& input = request.inputs[0];
+  const bool column = input.shape.size() == 2 && input.shape[1] == 1;
+  if (input.datatype != DataType::BYTES || !(input.shape.size() == 1 || column)) {
+    throw ProtocolError("input '" + input.name + "' must be BYTES of shape [n] or [n, 1] (encoded images), got " +
+                        data_type_name(input.datatype) + " of " + std::to_string(input.shape.size()) + " dimensions");
+  }
+  Work work;
+  work.encoded = std::move(input.elements);
+  work.shape = {input.shape[0]};
+  for (const RequestedOutput& out : request.outputs) {
+    if (out.name == "probabilities" && out.classification > 0) work.classification = out;
+  }
+  const Clock::time_point deadline = Clock::now() + timeout_;
+  switch (batcher_->submit(
+      std::move(work),
+      [done = std::move(done)](DynamicBatcher<Work, InferOutcome>::Outcome o) {
+        if (o.error) return done({{}, o.error});
+        done(std::move(*o.response));
+      },
+      deadline)) {
+    case Admission::accepted: return Refusal::none;
+    case Admission::queue_full: return Refusal::queue_full;
+    case Admission::shutting_down: return Refusal::shutting_down;
+  }
+  return Refusal::shutting_down;
+}
+
+std::vector<InferOutcome> ClassificationModel::run_batch(std::vector<Work>& batch) {
+  // Every element of every request, in order.
+  std::vector<const std::string*> elements;
+  for (const Work& w : batch) {
+    for (const std::string& e : w.encoded) elements.push_back(&e);
+  }
+  const std::size_t n = elements.size();
+  const std::size_t classes = task_->classes().size();
+  std::vector<float> probabilities(n * classes, std::numeric_limits<float>::quiet_NaN());
+  std::vector<std::string> errors(n);
+
+  data::LoaderOptions options = task_->loader_options(tasks::Split::test);
+  const data::EncodedSamples images(false, options);
+  std::optional<data::EncodedSamples> dicom;
+  std::string no_dicom;
+  try {
+    dicom.emplace(true, options);
+  } catch (const UserError& e) {  // e.g. an RGB run with per-channel mean/std
+    no_dicom = std::string("this run cannot take DICOM input: ") + e.what();
+  }
+
+  std::vector<data::DecodedSample> decoded(n);
+  std::vector<char> is_dicom(n, 0);
+  at::parallel_for(0, static_cast<std::int64_t>(n), 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      is_dicom[k] = looks_like_dicom(*elements[k]) ? 1 : 0;
+      if (is_dicom[k] && !dicom) {
+        decoded[k].failure = no_dicom;
+      } else {
+        decoded[k] = (is_dicom[k] ? *dicom : images).decode(*elements[k], k);
+      }
+    }
+  });
+
+  const c10::InferenceMode inference;
+  for (const bool kind : {false, true}) {
+    std::vector<const data::DecodedSample*> group;
+    std::vector<std::size_t> positions;
+    for (std::size_t k = 0; k < n; ++k) {
+      if (static_cast<bool>(is_dicom[k]) != kind) continue;
+      group.push_back(&decoded[k]);
+      positions.push_back(k);
+    }
+    if (group.empty()) continue;
+    const data::EncodedSamples& samples = kind ? *dicom : images;
+    if (kind && !dicom) {
+      for (std::size_t k : positions) errors[k] = no_dicom;
+      continue;
+    }
+    const data::Batch assembled = samples.assemble(group, task_->device().is_cuda());
+    for (const data::Failure& f : assembled.failures) errors[positions[f.index]] = f.reason;
+    if (assembled.size() == 0) continue;
+    torch::Tensor logits;
+    {
+      const AutocastScope autocast(task_->compute());
+      logits = task_->forward(task_->to_inputs(assembled, samples.options()));
+    }
+    const torch::Tensor p = torch::softmax(logits.to(torch::kFloat32), 1).cpu().contiguous();
+    for (std::int64_t row = 0; row < p.size(0); ++row) {
+      const std::size_t k = positions[assembled.indices[static_cast<std::size_t>(row)]];
+      std::memcpy(probabilities.data() + k * classes, p.data_ptr<float>() + row * static_cast<std::int64_t>(classes),
+                  classes * sizeof(float));
+    }
+  }
+
+  std::vector<InferOutcome> outcomes;
+  std::size_t at = 0;
+  const auto& names = task_->classes();
+  for (const Work& w : batch) {
+    const std::size_t count = w.encoded.size();
+    const auto rows = static_cast<std::int64_t>(count);
+    std::vector<std::string> labels(count), reasons(count);
+    std::vector<std::string> top;
+    for (std::size_t i = 0; i < count; ++i) {
+      const float* p = probabilities.data() + (at + i) * classes;
+      reasons[i] = errors[at + i];
+      if (reasons[i].empty() && !std::isnan(p[0])) {
+        labels[i] = names[static_cast<std::size_t>(std::max_element(p, p + classes) - p)];
+      }
+      if (w.classification.classification > 0) {
+        std::vector<std::string> row = top_classes(p, classes, w.classification.classification, names);
+        top.insert(top.end(), row.begin(), row.end());
+      }
+    }
+    InferOutcome outcome;
+    if (w.classification.classification > 0) {
+      const auto k = static_cast<std::int64_t>(
+          std::min<std::size_t>(static_cast<std::size_t>(w.classification.classification), classes));
+      outcome.outputs.push_back(bytes_tensor("probabilities", {rows, k}, std::move(top)));
+    } else {
+      Tensor t{"probabilities",         DataType::FP32, {rows, static_cast<std::int64_t>(classes)}, {}, {},
+               nlohmann::json::object()};
+      t.raw.assign(reinterpret_cast<const char*>(probabilities.data() + at * classes), count * classes * sizeof(float));
+      outcome.outputs.push_back(std::move(t));
+    }
+    outcome.outputs.push_back(bytes_tensor("label", {rows}, std::move(labels)));
+    outcome.outputs.push_back(bytes_tensor("error", {rows}, std::move(reasons)));
+    outcomes.push_back(std::move(outcome));
+    at += count;
+  }
+  return outcomes;
+}
+
+}  // namespace tessera::serve

@@ -1,0 +1,171 @@
+#include "tessera/serve/serve_routes.h"
+
+#include <charconv>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tessera/serve/dynamic_batcher.h"
+
+namespace tessera::serve {
+namespace {
+
+HttpResponse json_response(int status, const nlohmann::json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+HttpResponse unavailable(const std::string& why) {
+  HttpResponse r = error_response(503, why);
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+// "/v2/models/digits/infer?x=1" -> {"v2", "models", "digits", "infer"}.
+std::vector<std::string> path_parts(const std::string& target) {
+  std::vector<std::string> parts;
+  const std::string path = target.substr(0, target.find('?'));
+  std::size_t at = 0;
+  while (at < path.size()) {
+    const std::size_t slash = path.find('/', at);
+    const std::size_t end = slash == std::string::npos ? path.size() : slash;
+    if (end > at) parts.push_back(path.substr(at, end - at));
+    at = end + 1;
+  }
+  return parts;
+}
+
+std::optional<std::size_t> header_length_of(const HttpRequest& request) {
+  const std::string value = request.header("Inference-Header-Content-Length");
+  if (value.empty()) return std::nullopt;
+  std::size_t n = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc() || end != value.data() + value.size()) {
+    throw ProtocolError("Inference-Header-Content-Length must be a number of bytes, got '" + value + "'");
+  }
+  return n;
+}
+
+}  // namespace
+
+ServeRoutes::ServeRoutes(std::vector<std::shared_ptr<ServedModel>> models) : models_(std::move(models)) {}
+
+HttpHandler ServeRoutes::handler() {
+  return [this](HttpRequest request, Reply reply) { route(std::move(request), std::move(reply)); };
+}
+
+ServedModel* ServeRoutes::find(const std::string& name) const {
+  for (const auto& m : models_) {
+    if (m->name() == name) return m.get();
+  }
+  return nullptr;
+}
+
+void ServeRoutes::route(HttpRequest request, Reply reply) {
+  const std::vector<std::string> parts = path_parts(request.target);
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  auto answer = [&](HttpResponse r) {
+    (r.status < 400 ? counters_.ok : counters_.client_errors) += 1;
+    reply(std::move(r));
+  };
+  if (parts.empty() || parts[0] != "v2") return answer(error_response(404, "no such endpoint: " + request.target));
+  if (parts.size() == 1) {
+    if (!get) return answer(error_response(405, "/v2 answers GET"));
+    return answer(json_response(
+        200,
+        {{"name", "tessera"}, {"version", TESSERA_VERSION}, {"extensions", {"binary_tensor_data", "classification"}}}));
+  }
+  if (parts[1] == "health" && parts.size() == 3 && get) {
+    if (parts[2] == "live") return answer(json_response(200, nlohmann::json::object()));
+    if (parts[2] == "ready") {
+      bool ready = !draining_;
+      for (const auto& m : models_) ready = ready && m->ready();
+      return answer(ready ? json_response(200, nlohmann::json::object()) : unavailable("not ready"));
+    }
+  }
+  if (parts[1] == "models" && parts.size() >= 3) {
+    ServedModel* model = find(parts[2]);
+    if (!model) return answer(error_response(404, "no model named '" + parts[2] + "'"));
+    if (parts.size() == 3 && get) return answer(json_response(200, model->metadata()));
+    if (parts.size() == 4 && parts[3] == "ready" && get) {
+      return answer(model->ready() && !draining_ ? json_response(200, nlohmann::json::object())
+                                                 : unavailable("not ready"));
+    }
+    if (parts.size() == 4 && parts[3] == "infer") {
+      if (request.method != "POST") return answer(error_response(405, "infer answers POST"));
+      return infer(*model, std::move(request), std::move(reply));
+    }
+  }
+  answer(error_response(404, "no such endpoint: " + request.method + " " + request.target));
+}
+
+void ServeRoutes::infer(ServedModel& model, HttpRequest request, Reply reply) {
+  InferRequest parsed;
+  try {
+    parsed = parse_infer_request(request.body, header_length_of(request));
+  } catch (const ProtocolError& e) {
+    counters_.client_errors += 1;
+    return reply(error_response(400, e.what()));
+  }
+  // The response needs the request's output choices; the model consumes its own copy.
+  auto choices = std::make_shared<InferRequest>();
+  choices->id = parsed.id;
+  choices->outputs = parsed.outputs;
+  choices->binary_data_output = parsed.binary_data_output;
+  const std::string name = model.name();
+  Refusal refusal;
+  try {
+    refusal = model.infer(std::move(parsed), [this, reply, choices, name](InferOutcome outcome) {
+      if (outcome.error) {
+        try {
+          std::rethrow_exception(outcome.error);
+        } catch (const ProtocolError& e) {
+          counters_.client_errors += 1;
+          return reply(error_response(400, e.what()));
+        } catch (const RequestTimedOut& e) {
+          counters_.timed_out += 1;
+          return reply(error_response(504, e.what()));
+        } catch (const std::exception& e) {
+          counters_.failed += 1;
+          return reply(error_response(500, std::string("inference failed: ") + e.what()));
+        } catch (...) {
+          counters_.failed += 1;
+          return reply(error_response(500, "inference failed"));
+        }
+      }
+      EncodedResponse encoded;
+      try {
+        encoded = encode_infer_response(name, choices->id, outcome.outputs, *choices);
+      } catch (const ProtocolError& e) {
+        counters_.client_errors += 1;
+        return reply(error_response(400, e.what()));
+      } catch (const std::exception& e) {
+        counters_.failed += 1;
+        return reply(error_response(500, std::string("encoding the response failed: ") + e.what()));
+      }
+      HttpResponse r;
+      r.body = std::move(encoded.body);
+      if (encoded.header_length) {
+        r.content_type = "application/octet-stream";
+        r.headers.emplace_back("Inference-Header-Content-Length", std::to_string(*encoded.header_length));
+      }
+      counters_.ok += 1;
+      reply(std::move(r));
+    });
+  } catch (const ProtocolError& e) {
+    counters_.client_errors += 1;
+    return reply(error_response(400, e.what()));
+  }
+  if (refusal == Refusal::none) return;
+  counters_.refused += 1;
+  reply(unavailable(refusal == Refusal::queue_full ? "the queue is full; retry shortly (serve.queue_capacity)"
+                                                   : "the server is shutting down"));
+}
+
+}  // namespace tessera::serve

@@ -1,0 +1,85 @@
+#!/opt/tessera/venv/bin/python
+"""Client side of tests/e2e/serve_test.cpp, on Triton's own HTTP client (tritonclient.http).
+
+  serve_client.py PORT MODEL wait              wait up to 120 s until the server is ready
+  serve_client.py PORT MODEL infer FILE...     one request with every file (binary BYTES); prints
+                                               JSON {"labels": [...], "errors": [...], "probabilities": [[...]]}
+  serve_client.py PORT MODEL load SECONDS FILE requests from 8 threads for SECONDS; prints JSON
+                                               {"ok": n, "refused": n, "unreachable": n, "failed": [..]}
+"""
+import json
+import math
+import sys
+import threading
+import time
+
+import numpy as np
+import tritonclient.http as httpclient
+from tritonclient.utils import InferenceServerException
+
+
+def client(port):
+    return httpclient.InferenceServerClient(url=f"127.0.0.1:{port}", connection_timeout=30, network_timeout=30)
+
+
+def request(c, model, files):
+    blobs = np.array([open(f, "rb").read() for f in files], dtype=np.object_)
+    given = httpclient.InferInput("image", [len(files)], "BYTES")
+    given.set_data_from_numpy(blobs, binary_data=True)
+    wanted = [httpclient.InferRequestedOutput(n, binary_data=True) for n in ("probabilities", "label", "error")]
+    return c.infer(model, [given], outputs=wanted)
+
+
+def main():
+    port, model, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    if mode == "wait":
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if client(port).is_model_ready(model):
+                    print("ready")
+                    return
+            except Exception:
+                pass
+            time.sleep(0.2)
+        sys.exit("the server did not become ready in 120 s")
+    if mode == "infer":
+        r = request(client(port), model, sys.argv[4:])
+        print(json.dumps({"labels": [x.decode() for x in r.as_numpy("label")],
+                          "errors": [x.decode() for x in r.as_numpy("error")],
+                          # NaN (an unreadable element's row) is not JSON: null instead
+                          "probabilities": [[None if math.isnan(v) else v for v in row]
+                                            for row in r.as_numpy("probabilities").tolist()]}))
+        return
+    seconds, file = float(sys.argv[4]), sys.argv[5]
+    counts = {"ok": 0, "refused": 0, "unreachable": 0, "failed": []}
+    lock = threading.Lock()
+    end = time.time() + seconds
+
+    def worker():
+        c = client(port)
+        while time.time() < end:
+            try:
+                request(c, model, [file])
+                key = "ok"
+            except InferenceServerException as e:
+                key = "refused" if "503" in str(e.status()) or "shutting down" in str(e) else str(e)
+            except Exception:  # refused connections once the listener is closed
+                key = "unreachable"
+                time.sleep(0.05)
+            with lock:
+                if key in ("ok", "refused", "unreachable"):
+                    counts[key] += 1
+                else:
+                    counts["failed"].append(key)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(json.dumps(counts))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+// `tessera serve` as a user runs it: a trained run behind HTTP, queried with Triton's own client
+// (tests/e2e/serve_client.py), answers what `tessera infer` writes for the same files; an
+// unreadable image gets its error and the others their answers; SIGTERM in the middle of a load
+// ends with exit 0 and no accepted request failed.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "e2e/cli.h"
+#include "support/free_port.h"
+
+namespace tessera::e2e {
+namespace {
+namespace fs = std::filesystem;
+
+std::string client(const std::vector<std::string>& args) {
+  std::string command = std::string(TESSERA_PYTHON_EXE) + " " + TESSERA_SOURCE_DIR + "/tests/e2e/serve_client.py";
+  for (const auto& a : args) command += " '" + a + "'";
+  std::FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  std::string out;
+  char buffer[4096];
+  while (pipe && std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
+  const int status = pipe ? ::pclose(pipe) : -1;
+  EXPECT_EQ(status, 0) << command << "\n" << out;
+  return out;
+}
+
+std::vector<fs::path> test_images(int count) {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::recursive_directory_iterator(digits_dir() / "test")) {
+    if (entry.path().extension() == ".png") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  files.resize(std::min<std::size_t>(files.size(), static_cast<std::size_t>(count)));
+  return files;
+}
+
+struct Server {
+  pid_t pid = -1;
+  int port = 0;
+  fs::path log;
+};
+
+Server start_server(const fs::path& run, const fs::path& dir) {
+  Server s;
+  s.port = testing::free_port();
+  s.log = dir / "serve.log";
+  s.pid = spawn_tessera({"serve", run.string(), "--port", std::to_string(s.port), "--device", "cpu", "--set",
+                         "serve.max_queue_delay_ms=5"},
+                        s.log);
+  client({std::to_string(s.port), "quick", "wait"});
+  return s;
+}
+
+int stop(const Server& s) {
+  ::kill(s.pid, SIGTERM);
+  int status = 0;
+  ::waitpid(s.pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST(Serve, AnswersWhatInferWritesForTheSameFiles) {
+  const fs::path run = trained_quick_run();
+  const fs::path dir = fresh_dir("serve-same-as-infer");
+  std::vector<fs::path> files = test_images(6);
+  ASSERT_EQ(files.size(), 6u);
+  const fs::path corrupt = dir / "corrupt.png";
+  std::ofstream(corrupt) << "\x89PNG but not really";
+  files.insert(files.begin() + 2, corrupt);
+
+  std::vector<std::string> infer_args = {"infer",   run.string(), "--device", "cpu",
+                                         "--top-k", "1",          "--output", (dir / "preds.csv").string()};
+  for (const auto& f : files) {
+    infer_args.push_back("--input");
+    infer_args.push_back(f.string());
+  }
+  const CommandResult inferred = run_tessera(infer_args);
+  ASSERT_EQ(inferred.exit_code, 0) << inferred.err;
+  // path,label,confidence,top1,top1_prob,error; rows in sorted path order.
+  std::map<std::string, std::pair<std::string, double>> expected;
+  std::istringstream csv(read_text(dir / "preds.csv"));
+  std::string line;
+  std::getline(csv, line);
+  while (std::getline(csv, line)) {
+    std::vector<std::string> cols;
+    std::stringstream row(line);
+    for (std::string c; std::getline(row, c, ',');) cols.push_back(c);
+    expected[cols[0]] = {cols[1], cols[1].empty() ? 0.0 : std::stod(cols[2])};
+  }
+
+  const Server server = start_server(run, dir);
+  std::vector<std::string> args = {std::to_string(server.port), "quick", "infer"};
+  for (const auto& f : files) args.push_back(f.string());
+  const std::string out = client(args);
+  EXPECT_EQ(stop(server), 0) << read_text(server.log);
+
+  const auto answer = nlohmann::json::parse(out.substr(out.find('{')));
+  ASSERT_EQ(answer["labels"].size(), files.size()) << out;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const auto& [label, confidence] = expected.at(files[i].string());
+    EXPECT_EQ(answer["labels"][i], label) << files[i];
+    if (files[i] == corrupt) {
+      EXPECT_NE(answer["errors"][i].get<std::string>(), "") << "the corrupt file got no error";
+      continue;
+    }
+    EXPECT_EQ(answer["errors"][i], "") << files[i];
+    double best = 0.0;
+    for (const auto& p : answer["probabilities"][i]) best = std::max(best, p.get<double>());
+    EXPECT_NEAR(best, confidence, 1e-5) << files[i];  // infer writes 6 decimals
+  }
+  EXPECT_NE(read_text(server.log).find("draining"), std::string::npos) << read_text(server.log);
+}
+
+TEST(Serve, SigtermDuringALoadExitsZeroAndFailsNoAcceptedRequest) {
+  const fs::path run = trained_quick_run();
+  const fs::path dir = fresh_dir("serve-sigterm");
+  const Server server = start_server(run, dir);
+  const fs::path image = test_images(1).at(0);
+  std::string load_output;
+  std::thread load([&] { load_output = client({std::to_string(server.port), "quick", "load", "4", image.string()}); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const int exit_code = stop(server);
+  load.join();
+  EXPECT_EQ(exit_code, 0) << read_text(server.log);
+  const auto counts = nlohmann::json::parse(load_output.substr(load_output.find('{')));
+  EXPECT_GT(counts["ok"].get<int>(), 0) << load_output;
+  EXPECT_TRUE(counts["failed"].empty()) << load_output;
+}
+
+}  // namespace
+}  // namespace tessera::e2e
