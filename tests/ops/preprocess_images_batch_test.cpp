@@ -14,6 +14,8 @@
 namespace tessera::ops {
 namespace {
 
+using testing::expect_invalid;
+
 using testing::ImageCase;
 
 ImageCase image_case(std::uint32_t seed, torch::ScalarType dtype = torch::kFloat32, Layout layout = Layout::nchw) {
@@ -118,16 +120,6 @@ TEST(PreprocessImagesBatch, CudaKernelsBuiltFollowsTheBuildOption) {
 }
 
 // ---- Validation -------------------------------------------------------------------------------
-
-template <class Call>
-void expect_invalid(Call call, const std::string& fragment) {
-  try {
-    call();
-    ADD_FAILURE() << "no exception; expected one mentioning '" << fragment << "'";
-  } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
 
 TEST(PreprocessImagesBatch, RejectsInconsistentInput) {
   const ImageCase good = image_case(2);

@@ -13,6 +13,8 @@
 namespace tessera::ops {
 namespace {
 
+using testing::expect_invalid;
+
 using testing::MedicalCase;
 
 MedicalCase medical_case(std::uint32_t seed, torch::ScalarType dtype = torch::kFloat32, Layout layout = Layout::nchw) {
@@ -80,16 +82,6 @@ TEST(PreprocessMedicalBatch, U8IsRound255TimesTheWindowedValue) {
 }
 
 // ---- Validation -------------------------------------------------------------------------------
-
-template <class Call>
-void expect_invalid(Call call, const std::string& fragment) {
-  try {
-    call();
-    ADD_FAILURE() << "no exception; expected one mentioning '" << fragment << "'";
-  } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
 
 TEST(PreprocessMedicalBatch, RejectsInconsistentInput) {
   const MedicalCase good = medical_case(2);

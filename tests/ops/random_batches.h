@@ -4,6 +4,7 @@
 // back with gaps, and specs, crops, flips, windows and output formats drawn to hit the edges (1x1 sources and outputs,
 // upscale and downscale, windows partly or wholly outside, widths not a multiple of 4, 12-bit signed data with garbage
 // above BitsStored, threshold and huge VOI windows).
+#include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <iostream>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -249,5 +251,16 @@ struct Worst {
               << " elements not bit-identical to the CPU path\n";
   }
 };
+
+// `call` throws std::invalid_argument whose message contains `fragment` (the validation tests).
+template <class Call>
+void expect_invalid(Call call, const std::string& fragment) {
+  try {
+    call();
+    ADD_FAILURE() << "no exception; expected one mentioning '" << fragment << "'";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
 
 }  // namespace tessera::ops::testing
