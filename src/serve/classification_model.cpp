@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
-#include <optional>
 #include <utility>
 
 #include "tessera/core/compute.h"
@@ -59,6 +58,13 @@ ClassificationModel::ClassificationModel(std::string name, std::unique_ptr<tasks
       task_(std::move(task)),
       timeout_(static_cast<std::int64_t>(std::llround(settings.request_timeout_s * 1000))) {
   task_->module().eval();
+  const data::LoaderOptions options = task_->loader_options(tasks::Split::test);
+  images_ = std::make_unique<data::EncodedSamples>(false, options);
+  try {
+    dicom_ = std::make_unique<data::EncodedSamples>(true, options);
+  } catch (const UserError& e) {  // e.g. an RGB run with per-channel mean/std
+    no_dicom_ = std::string("this run cannot take DICOM input: ") + e.what();
+  }
   batcher_ = std::make_unique<DynamicBatcher<Work, InferOutcome>>(
       batcher_options(settings), [this](std::vector<Work>& batch) { return run_batch(batch); });
 }
@@ -93,7 +99,6 @@ Refusal ClassificationModel::infer(InferRequest request, std::function<void(Infe
   }
   Work work;
   work.encoded = std::move(input.elements);
-  work.shape = {input.shape[0]};
   for (const RequestedOutput& out : request.outputs) {
     if (out.name == "probabilities" && out.classification > 0) work.classification = out;
   }
@@ -123,26 +128,16 @@ std::vector<InferOutcome> ClassificationModel::run_batch(std::vector<Work>& batc
   std::vector<float> probabilities(n * classes, std::numeric_limits<float>::quiet_NaN());
   std::vector<std::string> errors(n);
 
-  data::LoaderOptions options = task_->loader_options(tasks::Split::test);
-  const data::EncodedSamples images(false, options);
-  std::optional<data::EncodedSamples> dicom;
-  std::string no_dicom;
-  try {
-    dicom.emplace(true, options);
-  } catch (const UserError& e) {  // e.g. an RGB run with per-channel mean/std
-    no_dicom = std::string("this run cannot take DICOM input: ") + e.what();
-  }
-
   std::vector<data::DecodedSample> decoded(n);
   std::vector<char> is_dicom(n, 0);
   at::parallel_for(0, static_cast<std::int64_t>(n), 1, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t i = begin; i < end; ++i) {
       const auto k = static_cast<std::size_t>(i);
       is_dicom[k] = looks_like_dicom(*elements[k]) ? 1 : 0;
-      if (is_dicom[k] && !dicom) {
-        decoded[k].failure = no_dicom;
+      if (is_dicom[k] && !dicom_) {
+        decoded[k].failure = no_dicom_;
       } else {
-        decoded[k] = (is_dicom[k] ? *dicom : images).decode(*elements[k], k);
+        decoded[k] = (is_dicom[k] ? *dicom_ : *images_).decode(*elements[k], k);
       }
     }
   });
@@ -157,11 +152,11 @@ std::vector<InferOutcome> ClassificationModel::run_batch(std::vector<Work>& batc
       positions.push_back(k);
     }
     if (group.empty()) continue;
-    const data::EncodedSamples& samples = kind ? *dicom : images;
-    if (kind && !dicom) {
-      for (std::size_t k : positions) errors[k] = no_dicom;
+    if (kind && !dicom_) {
+      for (std::size_t k : positions) errors[k] = no_dicom_;
       continue;
     }
+    const data::EncodedSamples& samples = kind ? *dicom_ : *images_;
     const data::Batch assembled = samples.assemble(group, task_->device().is_cuda());
     for (const data::Failure& f : assembled.failures) errors[positions[f.index]] = f.reason;
     if (assembled.size() == 0) continue;

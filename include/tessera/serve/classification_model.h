@@ -22,6 +22,10 @@
 #include "tessera/serve/served_model.h"
 #include "tessera/tasks/classification.h"
 
+namespace tessera::data {
+class EncodedSamples;
+}
+
 namespace tessera::serve {
 
 class ClassificationModel final : public ServedModel {
@@ -40,8 +44,7 @@ class ClassificationModel final : public ServedModel {
   // One batch: the requests' encoded elements -> their outputs (the executor's work; public for tests).
   struct Work {
     std::vector<std::string> encoded;
-    std::vector<std::int64_t> shape;  // the input's shape, echoed in the outputs' first dimension
-    RequestedOutput classification;   // name empty unless the classification extension was asked
+    RequestedOutput classification;  // name empty unless the classification extension was asked
   };
   std::vector<InferOutcome> run_batch(std::vector<Work>& batch);
 
@@ -49,6 +52,10 @@ class ClassificationModel final : public ServedModel {
   std::string name_;
   std::unique_ptr<tasks::ClassificationTask> task_;
   std::chrono::milliseconds timeout_;
+  // The run's decoders, made once: image formats, and DICOM unless the run cannot take it
+  // (then dicom_ is null and no_dicom_ says why).
+  std::unique_ptr<data::EncodedSamples> images_, dicom_;
+  std::string no_dicom_;
   std::unique_ptr<DynamicBatcher<Work, InferOutcome>> batcher_;
 };
 
