@@ -11,11 +11,14 @@
 // Checked for a checkpoint that loads: the model still runs forward and backward and the
 // optimizer takes a step (a checkpoint that loads must be one training can go on from).
 // LibTorch is the pip wheel's build, not instrumented: no coverage from inside its reader.
-// Known in LibTorch, outside Tessera's reach, hence tools/fuzz.sh's options for this target:
-// torch::jit::Unpickler::readBytes allocates and zero-fills the length a pickle opcode states (up
-// to 4 GiB from 4 bytes) before reading it, so such inputs run out of memory inside torch (fork
-// mode with -ignore_ooms=1 and -malloc_limit_mb=1024 keep the search going and keep each input);
-// its zip reader leaks ~15 KB per malformed archive (fuzz/lsan_suppressions.txt).
+// Known in LibTorch: it allocates the sizes an archive states before reading them
+// (torch::jit::Unpickler::readBytes a string's length, setInput a memo index's table, getRecord a
+// record's zip size). load_checkpoint bounds those first (src/run/archive_bounds.h; this target
+// once asked for 64 GiB through a LONG_BINPUT memo index); what is left, a record stating up to
+// 1032x the file, is why tools/fuzz.sh runs this target in fork mode with -malloc_limit_mb=1024
+// and -ignore_ooms=1, and with allocator_may_return_null=1 so that torch's allocator reports
+// what cannot be had as it does outside ASan. Its zip reader leaks ~15 KB per malformed archive
+// (fuzz/lsan_suppressions.txt).
 #include <torch/torch.h>
 
 #include <cstdint>

@@ -31,7 +31,8 @@ What it does, idempotently:
      any under tests/fixtures and models/;
   4. runs each target for FUZZ_SECONDS with -timeout=10 -rss_limit_mb=2048 (dicom with
      -malloc_limit_mb=4608; checkpoint with -malloc_limit_mb=1024, in fork mode skipping
-     out-of-memory inputs inside torch: see target_options below), growing the persistent
+     out-of-memory inputs inside torch, and allocator_may_return_null=1: see target_options and
+     target_asan_options below), growing the persistent
      corpus DIR/fuzz-corpus/<target>; leaks inside third-party code listed in
      fuzz/lsan_suppressions.txt are not reported; logs in DIR/fuzz-logs/<target>.log;
   5. prints one line per target (execs, execs/s, corpus) and exits 1 if any target found a
@@ -185,14 +186,27 @@ target_options() {
     # never touched and freed at once (new(nothrow)), but over libFuzzer's default malloc limit
     # (= rss_limit_mb). Memory actually used is still capped by -rss_limit_mb.
     dicom) echo "-malloc_limit_mb=4608" ;;
-    # LibTorch's unpickler (torch::jit::Unpickler::readBytes) allocates and zero-fills a string of
-    # the length a pickle opcode states (4 bytes: up to 4 GiB) before reading it, so a few changed
-    # bytes in data.pkl really use GiBs: an out-of-memory inside torch that Tessera cannot bound.
-    # -malloc_limit_mb=1024 stops such an input at its allocation (the RSS limit's report walks the
-    # whole heap under ptrace, which hung once for minutes), and fork mode lets the search go on
-    # past it (-ignore_ooms=1; each input is kept as DIR/fuzz-artifacts/checkpoint/oom-* and counted
-    # in the summary line). Crashes and hangs stop it as everywhere else.
+    # LibTorch allocates the sizes a checkpoint states. Tessera bounds them before torch reads the
+    # archive (src/run/archive_bounds.h: pickle lengths and memo indices within their record, record
+    # sizes within 1032x the file), but a record may still state up to 1032x the input (a deflated
+    # record) and torch allocates that before it inflates. -malloc_limit_mb=1024 stops such an input
+    # at its allocation (the RSS limit's report walks the whole heap under ptrace, which hung once
+    # for minutes), and fork mode lets the search go on past it (-ignore_ooms=1; each input is kept
+    # as DIR/fuzz-artifacts/checkpoint/oom-* and counted in the summary line). Crashes and hangs
+    # stop it as everywhere else.
     checkpoint) echo "-malloc_limit_mb=1024 -fork=1 -ignore_ooms=1 -ignore_timeouts=0 -ignore_crashes=0" ;;
+  esac
+}
+
+# Per-target ASan options appended to the common ones.
+target_asan_options() {
+  case $1 in
+    # torch's CPU allocator (posix_memalign) checks for failure and throws c10::Error, which
+    # load_checkpoint reports as damage: let a size beyond this machine's memory fail as it does
+    # outside ASan instead of ending the process. operator new failures still end it (ASan
+    # reports those whatever this option says), so an unbounded std::string or std::vector is
+    # still found.
+    checkpoint) echo ":allocator_may_return_null=1" ;;
   esac
 }
 
@@ -202,7 +216,8 @@ run_target() {
   mkdir -p "$corpus" "$artifacts"
   local rc=0
   # shellcheck disable=SC2046
-  "$FUZZ_BIN/${t}_fuzz" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 $(target_options "$t") \
+  ASAN_OPTIONS="$ASAN_OPTIONS$(target_asan_options "$t")" \
+    "$FUZZ_BIN/${t}_fuzz" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 $(target_options "$t") \
     -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" "$SEEDS/$t" >"$log" 2>&1 || rc=$?
   local execs rate corp
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <unistd.h>
 
+#include "archive_bounds.h"
 #include "tessera/core/atomic_file.h"
 #include "tessera/core/error.h"
 #include "tessera/core/logging.h"
@@ -185,8 +186,14 @@ TrainProgress load_checkpoint(const std::filesystem::path& path, torch::nn::Modu
   try {
     torch::serialize::InputArchive archive;
     try {
+      // Before torch reads it: torch allocates whatever sizes a damaged archive states.
+      if (auto problem = archive_bounds_problem(bytes)) {
+        throw CorruptCheckpoint("cannot resume from " + path.string() + ": " + *problem);
+      }
       archive.load_from(bytes.data(), bytes.size());
     } catch (const c10::Error&) {
+      throw;
+    } catch (const UserError&) {
       throw;
     } catch (const std::exception& error) {
       // torch's archive reader reports some malformed archives with other exception types (its
