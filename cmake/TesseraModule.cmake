@@ -1,6 +1,7 @@
 # tessera_module(NAME DEPS ...): builds src/NAME/ into the static library tessera_NAME and, when
 # tests/NAME/ holds *_test.cpp files, the GoogleTest executable test_NAME (ctest label NAME).
-# Files named *_opencv.cpp, *_dcmtk.cpp, *_turbojpeg.cpp, *_openssl.cpp, *_openjpeg.cpp, *_beast.cpp and *_cuda.cpp / *.cu join only when that
+# Files named *_opencv.cpp, *_dcmtk.cpp, *_turbojpeg.cpp, *_openssl.cpp, *_openjpeg.cpp, *_beast.cpp,
+# *_prometheus.cpp and *_cuda.cpp / *.cu join only when that
 # option is on, so a GPU machine without OpenCV/DCMTK dev packages still builds everything else.
 function(tessera_filter_optional out_var)
   set(files ${ARGN})
@@ -21,6 +22,9 @@ function(tessera_filter_optional out_var)
   endif()
   if(NOT TESSERA_WITH_BEAST)
     list(FILTER files EXCLUDE REGEX "_beast(_test)?\\.cpp$")
+  endif()
+  if(NOT TESSERA_WITH_PROMETHEUS)
+    list(FILTER files EXCLUDE REGEX "_prometheus(_test)?\\.cpp$")
   endif()
   if(NOT TESSERA_WITH_OPENJPEG)
     list(FILTER files EXCLUDE REGEX "_openjpeg(_test)?\\.cpp$")
@@ -95,6 +99,11 @@ function(tessera_module name)
   if(TESSERA_WITH_BEAST AND name STREQUAL "serve")
     # Private, like zlib's: only src/serve/http_server_*.cpp look at it.
     target_compile_definitions(${target} PRIVATE TESSERA_WITH_BEAST=1)
+  endif()
+  if(TESSERA_WITH_PROMETHEUS AND name STREQUAL "serve")
+    # Private: only src/serve/serve_metrics_*.cpp look at it.
+    target_compile_definitions(${target} PRIVATE TESSERA_WITH_PROMETHEUS=1)
+    target_link_libraries(${target} PRIVATE prometheus-cpp::core)
   endif()
   if(TESSERA_WITH_OPENSSL AND name STREQUAL "data")
     target_link_libraries(${target} PUBLIC OpenSSL::Crypto)

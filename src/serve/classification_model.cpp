@@ -66,7 +66,10 @@ ClassificationModel::ClassificationModel(std::string name, std::unique_ptr<tasks
     no_dicom_ = std::string("this run cannot take DICOM input: ") + e.what();
   }
   batcher_ = std::make_unique<DynamicBatcher<Work, InferOutcome>>(
-      batcher_options(settings), [this](std::vector<Work>& batch) { return run_batch(batch); });
+      batcher_options(settings), [this](std::vector<Work>& batch) { return run_batch(batch); },
+      [this](const BatchRecord& record) {
+        if (observer_) observer_(record);
+      });
 }
 
 ClassificationModel::~ClassificationModel() { batcher_.reset(); }  // drains before the task goes

@@ -52,9 +52,31 @@ std::optional<std::size_t> header_length_of(const HttpRequest& request) {
   return n;
 }
 
+std::vector<std::string> names_of(const std::vector<std::shared_ptr<ServedModel>>& models) {
+  std::vector<std::string> names;
+  for (const auto& m : models) names.push_back(m->name());
+  return names;
+}
+
 }  // namespace
 
-ServeRoutes::ServeRoutes(std::vector<std::shared_ptr<ServedModel>> models) : models_(std::move(models)) {}
+ServeRoutes::ServeRoutes(std::vector<std::shared_ptr<ServedModel>> models, std::size_t max_batch)
+    : metrics_(names_of(models), max_batch), models_(std::move(models)) {
+  for (const auto& m : models_) {
+    m->observe_batches([this, name = m->name()](const BatchRecord& record) { metrics_.batch(name, record); });
+  }
+}
+
+void ServeRoutes::count(const std::string& model, RequestOutcome outcome) {
+  switch (outcome) {
+    case RequestOutcome::ok: counters_.ok += 1; break;
+    case RequestOutcome::client_error: counters_.client_errors += 1; break;
+    case RequestOutcome::refused: counters_.refused += 1; break;
+    case RequestOutcome::timed_out: counters_.timed_out += 1; break;
+    case RequestOutcome::failed: counters_.failed += 1; break;
+  }
+  metrics_.request(model, outcome);
+}
 
 HttpHandler ServeRoutes::handler() {
   return [this](HttpRequest request, Reply reply) { route(std::move(request), std::move(reply)); };
@@ -74,6 +96,13 @@ void ServeRoutes::route(HttpRequest request, Reply reply) {
     (r.status < 400 ? counters_.ok : counters_.client_errors) += 1;
     reply(std::move(r));
   };
+  if (parts.size() == 1 && parts[0] == "metrics" && get) {
+    if (!ServeMetrics::available()) return answer(error_response(501, metrics_.text()));
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics_.text();
+    return answer(std::move(r));
+  }
   if (parts.empty() || parts[0] != "v2") return answer(error_response(404, "no such endpoint: " + request.target));
   if (parts.size() == 1) {
     if (!get) return answer(error_response(405, "/v2 answers GET"));
@@ -110,7 +139,7 @@ void ServeRoutes::infer(ServedModel& model, HttpRequest request, Reply reply) {
   try {
     parsed = parse_infer_request(request.body, header_length_of(request));
   } catch (const ProtocolError& e) {
-    counters_.client_errors += 1;
+    count(model.name(), RequestOutcome::client_error);
     return reply(error_response(400, e.what()));
   }
   // The response needs the request's output choices; the model consumes its own copy.
@@ -120,22 +149,24 @@ void ServeRoutes::infer(ServedModel& model, HttpRequest request, Reply reply) {
   choices->binary_data_output = parsed.binary_data_output;
   const std::string name = model.name();
   Refusal refusal;
+  metrics_.in_flight(name, +1);
   try {
     refusal = model.infer(std::move(parsed), [this, reply, choices, name](InferOutcome outcome) {
+      metrics_.in_flight(name, -1);
       if (outcome.error) {
         try {
           std::rethrow_exception(outcome.error);
         } catch (const ProtocolError& e) {
-          counters_.client_errors += 1;
+          count(name, RequestOutcome::client_error);
           return reply(error_response(400, e.what()));
         } catch (const RequestTimedOut& e) {
-          counters_.timed_out += 1;
+          count(name, RequestOutcome::timed_out);
           return reply(error_response(504, e.what()));
         } catch (const std::exception& e) {
-          counters_.failed += 1;
+          count(name, RequestOutcome::failed);
           return reply(error_response(500, std::string("inference failed: ") + e.what()));
         } catch (...) {
-          counters_.failed += 1;
+          count(name, RequestOutcome::failed);
           return reply(error_response(500, "inference failed"));
         }
       }
@@ -143,10 +174,10 @@ void ServeRoutes::infer(ServedModel& model, HttpRequest request, Reply reply) {
       try {
         encoded = encode_infer_response(name, choices->id, outcome.outputs, *choices);
       } catch (const ProtocolError& e) {
-        counters_.client_errors += 1;
+        count(name, RequestOutcome::client_error);
         return reply(error_response(400, e.what()));
       } catch (const std::exception& e) {
-        counters_.failed += 1;
+        count(name, RequestOutcome::failed);
         return reply(error_response(500, std::string("encoding the response failed: ") + e.what()));
       }
       HttpResponse r;
@@ -155,15 +186,17 @@ void ServeRoutes::infer(ServedModel& model, HttpRequest request, Reply reply) {
         r.content_type = "application/octet-stream";
         r.headers.emplace_back("Inference-Header-Content-Length", std::to_string(*encoded.header_length));
       }
-      counters_.ok += 1;
+      count(name, RequestOutcome::ok);
       reply(std::move(r));
     });
   } catch (const ProtocolError& e) {
-    counters_.client_errors += 1;
+    metrics_.in_flight(name, -1);
+    count(name, RequestOutcome::client_error);
     return reply(error_response(400, e.what()));
   }
   if (refusal == Refusal::none) return;
-  counters_.refused += 1;
+  metrics_.in_flight(name, -1);
+  count(name, RequestOutcome::refused);
   reply(unavailable(refusal == Refusal::queue_full ? "the queue is full; retry shortly (serve.queue_capacity)"
                                                    : "the server is shutting down"));
 }

@@ -1,5 +1,6 @@
 #include "tessera/serve/service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <memory>
@@ -45,6 +46,7 @@ void run_service(const ServiceOptions& options) {
   std::vector<ClassificationModel*> classifiers;
   std::set<std::string> names;
   config::ServeConfig server_settings;
+  std::size_t max_batch = 1;  // the largest of the models': the batch-size histogram's top bucket
   for (const auto& path : options.runs) {
     const auto run = run::RunDirectory::open(path);
     const config::ExperimentConfig config = settings_of(run, options.overrides);
@@ -59,10 +61,11 @@ void run_service(const ServiceOptions& options) {
     classifiers.push_back(model.get());
     models.push_back(std::move(model));
     if (models.size() == 1) server_settings = config.serve;  // the first run's server settings
+    max_batch = std::max(max_batch, static_cast<std::size_t>(config.serve.max_batch));
     log::info("serve: model '", name, "' from ", path.string(), " on ", device.str());
   }
 
-  ServeRoutes routes(std::move(models));  // the only owner from here: see serve_routes.h
+  ServeRoutes routes(std::move(models), max_batch);  // the only owner from here: see serve_routes.h
   HttpLimits limits;
   limits.max_body_bytes = static_cast<std::size_t>(server_settings.max_request_mb * 1024 * 1024);
   limits.header_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(server_settings.header_timeout_s * 1000));

@@ -6,6 +6,10 @@
                                                JSON {"labels": [...], "errors": [...], "probabilities": [[...]]}
   serve_client.py PORT MODEL load SECONDS FILE requests from 8 threads for SECONDS; prints JSON
                                                {"ok": n, "refused": n, "unreachable": n, "failed": [..]}
+  serve_client.py PORT MODEL metrics           GET /metrics, parsed by Prometheus' own parser
+                                               (prometheus_client); prints JSON {sample: value} of
+                                               MODEL's samples, a sample named name{label=value,...}
+                                               without the model label, labels sorted
 """
 import json
 import math
@@ -13,7 +17,10 @@ import sys
 import threading
 import time
 
+import urllib.request
+
 import numpy as np
+from prometheus_client.parser import text_string_to_metric_families
 import tritonclient.http as httpclient
 from tritonclient.utils import InferenceServerException
 
@@ -50,6 +57,19 @@ def main():
                           # NaN (an unreadable element's row) is not JSON: null instead
                           "probabilities": [[None if math.isnan(v) else v for v in row]
                                             for row in r.as_numpy("probabilities").tolist()]}))
+        return
+    if mode == "metrics":
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as r:
+            assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4"), r.headers["Content-Type"]
+            text = r.read().decode()
+        samples = {}
+        for family in text_string_to_metric_families(text):
+            for s in family.samples:
+                if s.labels.get("model") != model:
+                    continue
+                labels = ",".join(f"{k}={v}" for k, v in sorted(s.labels.items()) if k != "model")
+                samples[f"{s.name}{{{labels}}}" if labels else s.name] = s.value
+        print(json.dumps(samples, sort_keys=True))
         return
     seconds, file = float(sys.argv[4]), sys.argv[5]
     counts = {"ok": 0, "refused": 0, "unreachable": 0, "failed": []}

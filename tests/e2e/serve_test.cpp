@@ -1,7 +1,8 @@
 // `tessera serve` as a user runs it: a trained run behind HTTP, queried with Triton's own client
 // (tests/e2e/serve_client.py), answers what `tessera infer` writes for the same files; an
 // unreadable image gets its error and the others their answers; SIGTERM in the middle of a load
-// ends with exit 0 and no accepted request failed.
+// ends with exit 0 and no accepted request failed; /metrics, read by Prometheus' own parser,
+// counts what was served.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -103,7 +104,18 @@ TEST(Serve, AnswersWhatInferWritesForTheSameFiles) {
   std::vector<std::string> args = {std::to_string(server.port), "quick", "infer"};
   for (const auto& f : files) args.push_back(f.string());
   const std::string out = client(args);
+  const std::string metrics_out = client({std::to_string(server.port), "quick", "metrics"});
   EXPECT_EQ(stop(server), 0) << read_text(server.log);
+
+  // /metrics, read by Prometheus' own parser: one request, answered, in one forward pass.
+  const auto metrics = nlohmann::json::parse(metrics_out.substr(metrics_out.find('{')));
+  EXPECT_EQ(metrics.value("tessera_inference_requests_total{outcome=ok}", -1.0), 1.0) << metrics_out;
+  EXPECT_EQ(metrics.value("tessera_inference_requests_total{outcome=failed}", -1.0), 0.0) << metrics_out;
+  EXPECT_EQ(metrics.value("tessera_inference_count_total", -1.0), 1.0) << metrics_out;
+  EXPECT_EQ(metrics.value("tessera_inference_exec_count_total", -1.0), 1.0) << metrics_out;
+  EXPECT_EQ(metrics.value("tessera_inference_queue_seconds_count", -1.0), 1.0) << metrics_out;
+  EXPECT_GT(metrics.value("tessera_inference_compute_seconds_sum", -1.0), 0.0) << metrics_out;
+  EXPECT_EQ(metrics.value("tessera_inference_in_flight", -1.0), 0.0) << metrics_out;
 
   const auto answer = nlohmann::json::parse(out.substr(out.find('{')));
   ASSERT_EQ(answer["labels"].size(), files.size()) << out;

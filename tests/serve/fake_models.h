@@ -1,5 +1,6 @@
 #pragma once
 // Stand-in models for the server tests: the routes and the HTTP layer without a network.
+#include <chrono>
 #include <cstring>
 #include <exception>
 #include <functional>
@@ -23,6 +24,7 @@ class DoublingModel : public ServedModel {
   Refusal infer(InferRequest request, std::function<void(InferOutcome)> done) override {
     if (refusal != Refusal::none) return refusal;
     if (request.inputs.size() != 1) throw ProtocolError("expected one input");
+    if (observer) observer(BatchRecord{1, {std::chrono::milliseconds(2)}, std::chrono::milliseconds(3), false});
     if (error) {
       done({{}, error});
       return Refusal::none;
@@ -48,9 +50,13 @@ class DoublingModel : public ServedModel {
     return Refusal::none;
   }
 
+  // Each request is reported as a batch of one that waited 2 ms and ran 3 ms.
+  void observe_batches(BatchObserver o) override { observer = std::move(o); }
+
   bool ready_ = true;
   Refusal refusal = Refusal::none;
   std::exception_ptr error;
+  BatchObserver observer;
 
  private:
   std::string name_;

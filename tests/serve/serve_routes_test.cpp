@@ -129,5 +129,44 @@ TEST(ServeRoutes, BadRequestsRefusalsTimeoutsAndFailuresGetTheirCodes) {
   EXPECT_EQ(routes.counters().failed, 1u);
 }
 
+// A sample line of the exposition ("name{labels} value"), or "" when absent.
+std::string sample(const std::string& exposition, const std::string& series) {
+  const std::size_t at = exposition.find("\n" + series + " ");
+  if (at == std::string::npos) return "";
+  const std::size_t start = at + 1 + series.size() + 1;
+  return exposition.substr(start, exposition.find('\n', start) - start);
+}
+
+TEST(ServeRoutes, MetricsCountRequestsByOutcomeAndBatchesByModel) {
+  if (!ServeMetrics::available()) GTEST_SKIP() << "built without prometheus-cpp (TESSERA_WITH_PROMETHEUS off)";
+  auto model = std::make_shared<DoublingModel>("m");
+  DoublingModel& fake = *model;
+  ServeRoutes routes({model}, 8);
+  const std::string good = R"({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1.5]}]})";
+  ASSERT_EQ(call(routes, "POST", "/v2/models/m/infer", good).response.status, 200);
+  ASSERT_EQ(call(routes, "POST", "/v2/models/m/infer", good).response.status, 200);
+  ASSERT_EQ(call(routes, "POST", "/v2/models/m/infer", "{oops").response.status, 400);
+  fake.refusal = Refusal::queue_full;
+  ASSERT_EQ(call(routes, "POST", "/v2/models/m/infer", good).response.status, 503);
+
+  const Call metrics = call(routes, "GET", "/metrics");
+  ASSERT_EQ(metrics.response.status, 200);
+  EXPECT_EQ(metrics.response.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  const std::string& text = metrics.response.body;
+  EXPECT_EQ(sample(text, R"(tessera_inference_requests_total{model="m",outcome="ok"})"), "2") << text;
+  EXPECT_EQ(sample(text, R"(tessera_inference_requests_total{model="m",outcome="client_error"})"), "1");
+  EXPECT_EQ(sample(text, R"(tessera_inference_requests_total{model="m",outcome="refused"})"), "1");
+  EXPECT_EQ(sample(text, R"(tessera_inference_requests_total{model="m",outcome="timed_out"})"), "0");
+  EXPECT_EQ(sample(text, R"(tessera_inference_in_flight{model="m"})"), "0");
+  // The fake reports each answered request as a batch of one: 2 ms queued, 3 ms computing.
+  EXPECT_EQ(sample(text, R"(tessera_inference_count_total{model="m"})"), "2");
+  EXPECT_EQ(sample(text, R"(tessera_inference_exec_count_total{model="m"})"), "2");
+  EXPECT_EQ(sample(text, R"(tessera_inference_queue_seconds_bucket{model="m",le="0.001"})"), "0");
+  EXPECT_EQ(sample(text, R"(tessera_inference_queue_seconds_bucket{model="m",le="0.0025"})"), "2");
+  EXPECT_EQ(sample(text, R"(tessera_inference_compute_seconds_sum{model="m"})"), "0.006");
+  EXPECT_EQ(sample(text, R"(tessera_inference_batch_size_bucket{model="m",le="8"})"), "2");
+  EXPECT_EQ(call(routes, "POST", "/metrics").response.status, 404);
+}
+
 }  // namespace
 }  // namespace tessera::serve

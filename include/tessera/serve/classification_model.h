@@ -38,6 +38,7 @@ class ClassificationModel final : public ServedModel {
   nlohmann::json metadata() const override;
   bool ready() const override { return true; }
   Refusal infer(InferRequest request, std::function<void(InferOutcome)> done) override;
+  void observe_batches(BatchObserver observer) override { observer_ = std::move(observer); }
   // Stops taking requests; the destructor answers the queued ones.
   void shutdown();
 
@@ -56,6 +57,7 @@ class ClassificationModel final : public ServedModel {
   // (then dicom_ is null and no_dicom_ says why).
   std::unique_ptr<data::EncodedSamples> images_, dicom_;
   std::string no_dicom_;
+  BatchObserver observer_;  // set before the first request, read by the executors
   std::unique_ptr<DynamicBatcher<Work, InferOutcome>> batcher_;
 };
 

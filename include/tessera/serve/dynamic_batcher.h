@@ -32,6 +32,8 @@
 #include <utility>
 #include <vector>
 
+#include "tessera/serve/batch_record.h"
+
 namespace tessera::serve {
 
 using Clock = std::chrono::steady_clock;
@@ -45,14 +47,6 @@ struct BatcherOptions {
 
 // Throws std::invalid_argument naming the field when a value is out of range.
 void validate(const BatcherOptions& options);
-
-// What one finished batch cost: for the server's histograms (queue and compute latency, mean batch).
-struct BatchRecord {
-  std::size_t size = 0;
-  std::chrono::nanoseconds oldest_wait{0};  // submit -> start of run_batch, for the oldest request
-  std::chrono::nanoseconds compute{0};      // run_batch itself
-  bool failed = false;                      // run_batch threw
-};
 
 enum class Admission : std::uint8_t { accepted, queue_full, shutting_down };
 
@@ -203,10 +197,13 @@ class DynamicBatcher {
     if (live.empty()) return;
     BatchRecord record;
     record.size = live.size();
-    record.oldest_wait = start - live.front().submitted;
+    record.waits.reserve(live.size());
     std::vector<Request> requests;
     requests.reserve(live.size());
-    for (Pending& p : live) requests.push_back(std::move(p.request));
+    for (Pending& p : live) {
+      record.waits.push_back(start - p.submitted);
+      requests.push_back(std::move(p.request));
+    }
     std::vector<Response> responses;
     std::exception_ptr error;
     try {

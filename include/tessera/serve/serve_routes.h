@@ -6,6 +6,7 @@
 //   GET  /v2/models/{m}            model metadata (404 for an unknown model)
 //   GET  /v2/models/{m}/ready      200 or 503
 //   POST /v2/models/{m}/infer      JSON tensors, or the binary-data extension
+//   GET  /metrics                  Prometheus text format (serve_metrics.h)
 // Errors are {"error": ...} with 400 (a request the protocol or the model refuses), 404, 405,
 // 503 + Retry-After (a full queue, or draining), 504 (the request waited past its timeout) or 500.
 #include <atomic>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "tessera/serve/http_server.h"
+#include "tessera/serve/serve_metrics.h"
 #include "tessera/serve/served_model.h"
 
 namespace tessera::serve {
@@ -27,22 +29,27 @@ class ServeRoutes {
  public:
   // The routes own the models (pass them in, keep no other owner): a model's queued requests are
   // answered through these routes when it is destroyed with them.
-  explicit ServeRoutes(std::vector<std::shared_ptr<ServedModel>> models);
+  // `max_batch` sizes the batch-size histogram of /metrics (serve.max_batch).
+  explicit ServeRoutes(std::vector<std::shared_ptr<ServedModel>> models, std::size_t max_batch = 32);
 
   // The handler for HttpServer. It parses on the I/O thread and hands inference to the model.
   HttpHandler handler();
   // From now on ready answers 503 (set on SIGTERM, before the listener closes).
   void set_draining() { draining_ = true; }
   const RouteCounters& counters() const { return counters_; }
+  const ServeMetrics& metrics() const { return metrics_; }
 
  private:
   void route(HttpRequest request, Reply reply);
   void infer(ServedModel& model, HttpRequest request, Reply reply);
   ServedModel* find(const std::string& name) const;
+  // An infer request's answer, counted in counters_ and in /metrics.
+  void count(const std::string& model, RequestOutcome outcome);
 
   // Declared first, destroyed last: a model drains its queue when it goes, and those answers
-  // still count here.
+  // (and batches) still count here.
   RouteCounters counters_;
+  ServeMetrics metrics_;
   std::atomic<bool> draining_{false};
   std::vector<std::shared_ptr<ServedModel>> models_;
 };

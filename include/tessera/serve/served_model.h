@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tessera/serve/batch_record.h"
 #include "tessera/serve/inference_protocol.h"
 
 namespace tessera::serve {
@@ -36,6 +37,9 @@ class ServedModel {
   // Starts inference; `done` is called once, on any thread, unless the answer is a refusal.
   // Throws ProtocolError for inputs the model cannot take (checked before queueing).
   virtual Refusal infer(InferRequest request, std::function<void(InferOutcome)> done) = 0;
+  // Called with each batch the model runs, on its executor thread (the routes feed /metrics with
+  // it). Set once, before the first request; a model that does not batch never calls it.
+  virtual void observe_batches(BatchObserver observer) { (void)observer; }
 };
 
 }  // namespace tessera::serve
