@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -11,6 +12,7 @@
 
 #include "tessera/core/compute.h"
 #include "tessera/core/error.h"
+#include "tessera/core/logging.h"
 #include "tessera/data/encoded_samples.h"
 
 namespace tessera::serve {
@@ -53,9 +55,10 @@ BatcherOptions batcher_options(const config::ServeConfig& settings) {
 }
 
 ClassificationModel::ClassificationModel(std::string name, std::unique_ptr<tasks::ClassificationTask> task,
-                                         const config::ServeConfig& settings)
+                                         const config::ServeConfig& settings, std::unique_ptr<LiveDrift> drift)
     : name_(std::move(name)),
       task_(std::move(task)),
+      drift_(std::move(drift)),
       timeout_(static_cast<std::int64_t>(std::llround(settings.request_timeout_s * 1000))) {
   task_->module().eval();
   const data::LoaderOptions options = task_->loader_options(tasks::Split::test);
@@ -68,7 +71,7 @@ ClassificationModel::ClassificationModel(std::string name, std::unique_ptr<tasks
   batcher_ = std::make_unique<DynamicBatcher<Work, InferOutcome>>(
       batcher_options(settings), [this](std::vector<Work>& batch) { return run_batch(batch); },
       [this](const BatchRecord& record) {
-        if (observer_) observer_(record);
+        if (observers_.batch) observers_.batch(record);
       });
 }
 
@@ -118,6 +121,28 @@ Refusal ClassificationModel::infer(InferRequest request, std::function<void(Infe
     case Admission::shutting_down: return Refusal::shutting_down;
   }
   return Refusal::shutting_down;
+}
+
+void ClassificationModel::report(const std::vector<data::DecodedSample>& decoded, const std::vector<char>& is_dicom,
+                                 const std::vector<float>& probabilities) {
+  const auto& names = task_->classes();
+  const std::size_t classes = names.size();
+  for (std::size_t k = 0; k < decoded.size(); ++k) {
+    const float* p = probabilities.data() + k * classes;
+    if (observers_.prediction && !std::isnan(p[0])) {
+      observers_.prediction(names[static_cast<std::size_t>(std::max_element(p, p + classes) - p)]);
+    }
+    if (!drift_) continue;
+    if (auto snapshot = drift_->observe(decoded[k], is_dicom[k] != 0, p, classes)) {
+      if (snapshot->drift) {
+        std::string features;
+        for (const auto& f : snapshot->drifting) features += (features.empty() ? "" : ", ") + f;
+        log::warn("serve: model '", name_, "': the last ", snapshot->images, " images drifted from the training data (",
+                  features, ")");
+      }
+      if (observers_.drift) observers_.drift(*snapshot);
+    }
+  }
 }
 
 std::vector<InferOutcome> ClassificationModel::run_batch(std::vector<Work>& batch) {
@@ -175,6 +200,8 @@ std::vector<InferOutcome> ClassificationModel::run_batch(std::vector<Work>& batc
                   classes * sizeof(float));
     }
   }
+
+  report(decoded, is_dicom, probabilities);
 
   std::vector<InferOutcome> outcomes;
   std::size_t at = 0;

@@ -42,7 +42,13 @@ struct ServeMetrics::State {
     prometheus::Histogram* queue = nullptr;
     prometheus::Histogram* compute = nullptr;
     prometheus::Gauge* in_flight = nullptr;
+    prometheus::Gauge* drift_detected = nullptr;
+    prometheus::Counter* drift_windows = nullptr;
   };
+  // Families whose label sets grow as values arrive (classes, features): Family::Add finds or
+  // makes the series under the family's own lock.
+  prometheus::Family<prometheus::Counter>* predictions = nullptr;
+  prometheus::Family<prometheus::Gauge>* drift_psi = nullptr;
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   std::unordered_map<std::string, Model> models;  // fixed after construction: read without a lock
 
@@ -81,6 +87,22 @@ ServeMetrics::ServeMetrics(const std::vector<std::string>& models, std::size_t m
                         .Name("tessera_inference_in_flight")
                         .Help("Requests accepted and not yet answered")
                         .Register(registry);
+  state_->predictions = &prometheus::BuildCounter()
+                             .Name("tessera_predictions_total")
+                             .Help("Elements answered, by predicted class")
+                             .Register(registry);
+  state_->drift_psi = &prometheus::BuildGauge()
+                           .Name("tessera_drift_psi")
+                           .Help("PSI of each feature over the last live drift window against the run's reference")
+                           .Register(registry);
+  auto& drift_detected = prometheus::BuildGauge()
+                             .Name("tessera_drift_detected")
+                             .Help("1 when the last live drift window drifted (a feature past its PSI or KS threshold)")
+                             .Register(registry);
+  auto& drift_windows = prometheus::BuildCounter()
+                            .Name("tessera_drift_windows_total")
+                            .Help("Live drift comparisons made")
+                            .Register(registry);
   for (const std::string& name : models) {
     State::Model m;
     for (std::size_t i = 0; i < kOutcomes.size(); ++i) {
@@ -92,6 +114,8 @@ ServeMetrics::ServeMetrics(const std::vector<std::string>& models, std::size_t m
     m.queue = &queue.Add({{"model", name}}, latency_buckets());
     m.compute = &compute.Add({{"model", name}}, latency_buckets());
     m.in_flight = &in_flight.Add({{"model", name}});
+    m.drift_detected = &drift_detected.Add({{"model", name}});
+    m.drift_windows = &drift_windows.Add({{"model", name}});
     state_->models.emplace(name, m);
   }
 }
@@ -116,6 +140,19 @@ void ServeMetrics::batch(const std::string& model, const BatchRecord& record) {
 
 void ServeMetrics::in_flight(const std::string& model, int change) {
   if (State::Model* m = state_->find(model)) m->in_flight->Increment(change);
+}
+
+void ServeMetrics::prediction(const std::string& model, const std::string& label) {
+  if (state_->find(model)) state_->predictions->Add({{"model", model}, {"class", label}}).Increment();
+}
+
+void ServeMetrics::drift(const std::string& model, const DriftSnapshot& snapshot) {
+  State::Model* m = state_->find(model);
+  if (!m) return;
+  for (const auto& [feature, psi] : snapshot.psi)
+    state_->drift_psi->Add({{"model", model}, {"feature", feature}}).Set(psi);
+  m->drift_detected->Set(snapshot.drift ? 1 : 0);
+  m->drift_windows->Increment();
 }
 
 std::string ServeMetrics::text() const { return prometheus::TextSerializer().Serialize(state_->registry->Collect()); }

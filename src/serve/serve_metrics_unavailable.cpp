@@ -14,6 +14,8 @@ bool ServeMetrics::available() { return false; }
 void ServeMetrics::request(const std::string&, RequestOutcome) {}
 void ServeMetrics::batch(const std::string&, const BatchRecord&) {}
 void ServeMetrics::in_flight(const std::string&, int) {}
+void ServeMetrics::prediction(const std::string&, const std::string&) {}
+void ServeMetrics::drift(const std::string&, const DriftSnapshot&) {}
 std::string ServeMetrics::text() const {
   return "# built without prometheus-cpp: rebuild with -DTESSERA_WITH_PROMETHEUS=ON (prometheus-cpp-dev)\n";
 }

@@ -63,7 +63,12 @@ std::vector<std::string> names_of(const std::vector<std::shared_ptr<ServedModel>
 ServeRoutes::ServeRoutes(std::vector<std::shared_ptr<ServedModel>> models, std::size_t max_batch)
     : metrics_(names_of(models), max_batch), models_(std::move(models)) {
   for (const auto& m : models_) {
-    m->observe_batches([this, name = m->name()](const BatchRecord& record) { metrics_.batch(name, record); });
+    const std::string name = m->name();
+    ModelObservers observers;
+    observers.batch = [this, name](const BatchRecord& record) { metrics_.batch(name, record); };
+    observers.prediction = [this, name](const std::string& label) { metrics_.prediction(name, label); };
+    observers.drift = [this, name](const DriftSnapshot& snapshot) { metrics_.drift(name, snapshot); };
+    m->observe(std::move(observers));
   }
 }
 

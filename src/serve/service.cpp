@@ -17,6 +17,7 @@
 #include "tessera/serve/classification_model.h"
 #include "tessera/serve/http_server.h"
 #include "tessera/serve/serve_routes.h"
+#include "tessera/tasks/drift_reference.h"
 
 namespace tessera::serve {
 namespace {
@@ -34,6 +35,23 @@ std::string model_name(const std::filesystem::path& run) {
   std::filesystem::path p = run;
   if (p.filename().empty()) p = p.parent_path();  // "models/digits/"
   return p.filename().string();
+}
+
+// The live drift monitor of a run with a drift reference (trained with drift.reference on); null,
+// said in the log, otherwise. The window is drift.max_images, what `tessera drift` measures.
+std::unique_ptr<LiveDrift> live_drift(const run::RunDirectory& run, const std::string& name,
+                                      const config::ExperimentConfig& config) {
+  const std::filesystem::path file = run.path() / tasks::kDriftReferenceFile;
+  if (!std::filesystem::exists(file)) {
+    log::info("serve: model '", name, "' has no ", tasks::kDriftReferenceFile,
+              ": no live drift (tessera drift RUN --data DIR computes it)");
+    return nullptr;
+  }
+  auto drift =
+      std::make_unique<LiveDrift>(tasks::read_drift_reference(file).features, config.drift, config.runtime.seed);
+  log::info("serve: model '", name, "': live drift over the last ", drift->window(), " images, against ",
+            tasks::kDriftReferenceFile);
+  return drift;
 }
 
 }  // namespace
@@ -57,7 +75,8 @@ void run_service(const ServiceOptions& options) {
       throw UserError("serve: " + path.string() + " is a language model; serving one is not supported yet (issue 21)");
     }
     auto task = tasks::ClassificationTask::from_run_directory(run, device);
-    auto model = std::make_shared<ClassificationModel>(name, std::move(task), config.serve);
+    auto model =
+        std::make_shared<ClassificationModel>(name, std::move(task), config.serve, live_drift(run, name, config));
     classifiers.push_back(model.get());
     models.push_back(std::move(model));
     if (models.size() == 1) server_settings = config.serve;  // the first run's server settings

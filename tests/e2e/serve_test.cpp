@@ -53,13 +53,14 @@ struct Server {
   fs::path log;
 };
 
-Server start_server(const fs::path& run, const fs::path& dir) {
+Server start_server(const fs::path& run, const fs::path& dir, const std::vector<std::string>& more_args = {}) {
   Server s;
   s.port = testing::free_port();
   s.log = dir / "serve.log";
-  s.pid = spawn_tessera({"serve", run.string(), "--port", std::to_string(s.port), "--device", "cpu", "--set",
-                         "serve.max_queue_delay_ms=5"},
-                        s.log);
+  std::vector<std::string> args = {"serve",    run.string(), "--port", std::to_string(s.port),
+                                   "--device", "cpu",        "--set",  "serve.max_queue_delay_ms=5"};
+  args.insert(args.end(), more_args.begin(), more_args.end());
+  s.pid = spawn_tessera(args, s.log);
   client({std::to_string(s.port), "quick", "wait"});
   return s;
 }
@@ -100,7 +101,8 @@ TEST(Serve, AnswersWhatInferWritesForTheSameFiles) {
     expected[cols[0]] = {cols[1], cols[1].empty() ? 0.0 : std::stod(cols[2])};
   }
 
-  const Server server = start_server(run, dir);
+  // Live drift over windows of 4 images: the 6 readable ones complete two (images 1-4 and 3-6).
+  const Server server = start_server(run, dir, {"--set", "drift.max_images=4"});
   std::vector<std::string> args = {std::to_string(server.port), "quick", "infer"};
   for (const auto& f : files) args.push_back(f.string());
   const std::string out = client(args);
@@ -116,6 +118,13 @@ TEST(Serve, AnswersWhatInferWritesForTheSameFiles) {
   EXPECT_EQ(metrics.value("tessera_inference_queue_seconds_count", -1.0), 1.0) << metrics_out;
   EXPECT_GT(metrics.value("tessera_inference_compute_seconds_sum", -1.0), 0.0) << metrics_out;
   EXPECT_EQ(metrics.value("tessera_inference_in_flight", -1.0), 0.0) << metrics_out;
+  double predictions = 0;
+  for (const auto& [series, value] : metrics.items()) {
+    if (series.starts_with("tessera_predictions_total{class=")) predictions += value.get<double>();
+  }
+  EXPECT_EQ(predictions, 6.0) << metrics_out;  // the corrupt file has no prediction
+  EXPECT_EQ(metrics.value("tessera_drift_windows_total", -1.0), 2.0) << metrics_out;
+  EXPECT_TRUE(metrics.contains("tessera_drift_psi{feature=pixel_histogram.grey}")) << metrics_out;
 
   const auto answer = nlohmann::json::parse(out.substr(out.find('{')));
   ASSERT_EQ(answer["labels"].size(), files.size()) << out;

@@ -24,7 +24,9 @@ class DoublingModel : public ServedModel {
   Refusal infer(InferRequest request, std::function<void(InferOutcome)> done) override {
     if (refusal != Refusal::none) return refusal;
     if (request.inputs.size() != 1) throw ProtocolError("expected one input");
-    if (observer) observer(BatchRecord{1, {std::chrono::milliseconds(2)}, std::chrono::milliseconds(3), false});
+    if (observers.batch)
+      observers.batch(BatchRecord{1, {std::chrono::milliseconds(2)}, std::chrono::milliseconds(3), false});
+    if (observers.prediction) observers.prediction("doubled");
     if (error) {
       done({{}, error});
       return Refusal::none;
@@ -50,13 +52,14 @@ class DoublingModel : public ServedModel {
     return Refusal::none;
   }
 
-  // Each request is reported as a batch of one that waited 2 ms and ran 3 ms.
-  void observe_batches(BatchObserver o) override { observer = std::move(o); }
+  // Each request is reported as a batch of one that waited 2 ms and ran 3 ms, predicting
+  // "doubled"; tests call observers.drift themselves.
+  void observe(ModelObservers o) override { observers = std::move(o); }
 
   bool ready_ = true;
   Refusal refusal = Refusal::none;
   std::exception_ptr error;
-  BatchObserver observer;
+  ModelObservers observers;
 
  private:
   std::string name_;

@@ -165,7 +165,19 @@ TEST(ServeRoutes, MetricsCountRequestsByOutcomeAndBatchesByModel) {
   EXPECT_EQ(sample(text, R"(tessera_inference_queue_seconds_bucket{model="m",le="0.0025"})"), "2");
   EXPECT_EQ(sample(text, R"(tessera_inference_compute_seconds_sum{model="m"})"), "0.006");
   EXPECT_EQ(sample(text, R"(tessera_inference_batch_size_bucket{model="m",le="8"})"), "2");
+  EXPECT_EQ(sample(text, R"(tessera_predictions_total{class="doubled",model="m"})"), "2");
+  EXPECT_EQ(sample(text, R"(tessera_drift_detected{model="m"})"), "0");
+  EXPECT_EQ(sample(text, R"(tessera_drift_windows_total{model="m"})"), "0");
   EXPECT_EQ(call(routes, "POST", "/metrics").response.status, 404);
+
+  // A live drift window's comparison: its PSIs and verdict replace the last ones.
+  fake.observers.drift(
+      DriftSnapshot{200, {{"width", 0.0}, {"mean_intensity.grey", 1.25}}, {"mean_intensity.grey"}, true});
+  const std::string after = call(routes, "GET", "/metrics").response.body;
+  EXPECT_EQ(sample(after, R"(tessera_drift_psi{feature="mean_intensity.grey",model="m"})"), "1.25") << after;
+  EXPECT_EQ(sample(after, R"(tessera_drift_psi{feature="width",model="m"})"), "0");
+  EXPECT_EQ(sample(after, R"(tessera_drift_detected{model="m"})"), "1");
+  EXPECT_EQ(sample(after, R"(tessera_drift_windows_total{model="m"})"), "1");
 }
 
 }  // namespace

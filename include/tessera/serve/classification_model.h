@@ -12,13 +12,15 @@
 //
 // Requests are batched by serve::DynamicBatcher (serve.max_batch requests per forward pass);
 // an executor decodes its batch's images in parallel, preprocesses them (the fused kernel on a
-// GPU), runs the network once and answers each request. No patient data is logged: failures
-// name elements by position.
+// GPU), runs the network once and answers each request. Each readable element also feeds the
+// live drift monitor (live_drift.h) and the prediction counts of /metrics. No patient data is
+// logged: failures name elements by position.
 #include <memory>
 #include <string>
 
 #include "tessera/core/config/serve.h"
 #include "tessera/serve/dynamic_batcher.h"
+#include "tessera/serve/live_drift.h"
 #include "tessera/serve/served_model.h"
 #include "tessera/tasks/classification.h"
 
@@ -30,15 +32,16 @@ namespace tessera::serve {
 
 class ClassificationModel final : public ServedModel {
  public:
+  // `drift`: the live drift monitor of the run's inputs, or null (a run without a drift reference).
   ClassificationModel(std::string name, std::unique_ptr<tasks::ClassificationTask> task,
-                      const config::ServeConfig& settings);
+                      const config::ServeConfig& settings, std::unique_ptr<LiveDrift> drift = nullptr);
   ~ClassificationModel() override;
 
   const std::string& name() const override { return name_; }
   nlohmann::json metadata() const override;
   bool ready() const override { return true; }
   Refusal infer(InferRequest request, std::function<void(InferOutcome)> done) override;
-  void observe_batches(BatchObserver observer) override { observer_ = std::move(observer); }
+  void observe(ModelObservers observers) override { observers_ = std::move(observers); }
   // Stops taking requests; the destructor answers the queued ones.
   void shutdown();
 
@@ -50,6 +53,10 @@ class ClassificationModel final : public ServedModel {
   std::vector<InferOutcome> run_batch(std::vector<Work>& batch);
 
  private:
+  // Feeds the batch's elements to the prediction counts and the live drift monitor.
+  void report(const std::vector<data::DecodedSample>& decoded, const std::vector<char>& is_dicom,
+              const std::vector<float>& probabilities);
+
   std::string name_;
   std::unique_ptr<tasks::ClassificationTask> task_;
   std::chrono::milliseconds timeout_;
@@ -57,7 +64,8 @@ class ClassificationModel final : public ServedModel {
   // (then dicom_ is null and no_dicom_ says why).
   std::unique_ptr<data::EncodedSamples> images_, dicom_;
   std::string no_dicom_;
-  BatchObserver observer_;  // set before the first request, read by the executors
+  std::unique_ptr<LiveDrift> drift_;
+  ModelObservers observers_;  // set before the first request, read by the executors
   std::unique_ptr<DynamicBatcher<Work, InferOutcome>> batcher_;
 };
 

@@ -11,6 +11,12 @@
 //   tessera_inference_queue_seconds            histogram: each request's wait in the queue
 //   tessera_inference_compute_seconds          histogram: each batch's run (decode, forward, answers)
 //   tessera_inference_in_flight                gauge: requests accepted and not yet answered
+//   tessera_predictions_total{class}           elements answered, by predicted class
+//   tessera_drift_psi{feature}                 gauge: PSI of each feature over the last live
+//                                              drift window against the run's reference
+//   tessera_drift_detected                     gauge: 1 when that window drifted (any feature
+//                                              past its PSI or KS threshold), else 0
+//   tessera_drift_windows_total                live drift comparisons made
 // Recording is thread-safe and lock-free per event (prometheus-cpp's atomics); the models are
 // fixed at construction. A build without prometheus-cpp (TESSERA_WITH_PROMETHEUS off, the GPU
 // machine's bare build) records nothing and says so at /metrics.
@@ -39,6 +45,8 @@ class ServeMetrics {
   void request(const std::string& model, RequestOutcome outcome);
   void batch(const std::string& model, const BatchRecord& record);
   void in_flight(const std::string& model, int change);
+  void prediction(const std::string& model, const std::string& label);
+  void drift(const std::string& model, const DriftSnapshot& snapshot);
 
   // The exposition (text format 0.0.4); a one-line explanation when unavailable.
   std::string text() const;

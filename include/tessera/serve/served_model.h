@@ -37,9 +37,9 @@ class ServedModel {
   // Starts inference; `done` is called once, on any thread, unless the answer is a refusal.
   // Throws ProtocolError for inputs the model cannot take (checked before queueing).
   virtual Refusal infer(InferRequest request, std::function<void(InferOutcome)> done) = 0;
-  // Called with each batch the model runs, on its executor thread (the routes feed /metrics with
-  // it). Set once, before the first request; a model that does not batch never calls it.
-  virtual void observe_batches(BatchObserver observer) { (void)observer; }
+  // Where the model reports batches, predictions and drift (the routes feed /metrics with them).
+  // Set once, before the first request; a model calls what applies to it.
+  virtual void observe(ModelObservers observers) { (void)observers; }
 };
 
 }  // namespace tessera::serve
