@@ -21,10 +21,6 @@ namespace {
 // "DICM" after the 128-byte preamble: a DICOM file; anything else goes to the image decoders.
 bool looks_like_dicom(const std::string& bytes) { return bytes.size() >= 132 && bytes.compare(128, 4, "DICM") == 0; }
 
-Tensor bytes_tensor(std::string name, std::vector<std::int64_t> shape, std::vector<std::string> elements) {
-  return Tensor{std::move(name), DataType::BYTES, std::move(shape), {}, std::move(elements), nlohmann::json::object()};
-}
-
 // Triton's classification extension: "score:index:label", best first.
 std::vector<std::string> top_classes(const float* p, std::size_t classes, int k,
                                      const std::vector<std::string>& names) {

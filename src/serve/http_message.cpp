@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "tessera/serve/http_server.h"
 
@@ -28,6 +29,57 @@ HttpResponse error_response(int status, const std::string& message) {
   response.status = status;
   response.body = nlohmann::json{{"error", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return response;
+}
+
+void ResponseStream::write(std::string piece) {
+  std::function<void()> ready;
+  {
+    const std::lock_guard lock(mutex_);
+    if (closed_ || finished_ || piece.empty()) return;
+    pending_ += piece;
+    ready = std::exchange(ready_, nullptr);
+  }
+  if (ready) ready();
+}
+
+void ResponseStream::finish() {
+  std::function<void()> ready;
+  {
+    const std::lock_guard lock(mutex_);
+    if (finished_) return;
+    finished_ = true;
+    ready = std::exchange(ready_, nullptr);
+  }
+  if (ready) ready();
+}
+
+bool ResponseStream::closed() const {
+  const std::lock_guard lock(mutex_);
+  return closed_;
+}
+
+std::string ResponseStream::take(bool& finished) {
+  const std::lock_guard lock(mutex_);
+  finished = finished_;
+  return std::exchange(pending_, std::string());
+}
+
+void ResponseStream::on_ready(std::function<void()> ready) {
+  {
+    const std::lock_guard lock(mutex_);
+    if (pending_.empty() && !finished_ && !closed_) {
+      ready_ = std::move(ready);
+      return;
+    }
+  }
+  ready();
+}
+
+void ResponseStream::close() {
+  const std::lock_guard lock(mutex_);
+  closed_ = true;
+  pending_.clear();
+  ready_ = nullptr;
 }
 
 }  // namespace tessera::serve

@@ -15,6 +15,7 @@
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
@@ -141,13 +142,19 @@ class Session : public std::enable_shared_from_this<Session> {
     Reply reply = [weak_state = state_.weak_from_this(), weak_self = weak_from_this(), id,
                    answered = std::make_shared<std::atomic<bool>>(false)](HttpResponse response) {
       if (answered->exchange(true)) return;  // exactly once
+      // Undeliverable (the server or the connection is gone): a stream's producer may stop.
+      const auto drop = [&response] {
+        if (response.stream) response.stream->close();
+      };
       const auto state = weak_state.lock();
-      if (!state) return;
+      if (!state) return drop();
       const std::lock_guard lock(state->mutex);
-      if (!state->alive) return;
+      if (!state->alive) return drop();
       if (auto self = weak_self.lock()) {
         net::post(self->executor(),
                   [self, id, response = std::move(response)]() mutable { self->answer(id, std::move(response)); });
+      } else {
+        drop();
       }
     };
     try {
@@ -172,6 +179,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // `id` != 0: the answer to a request the handler had; it leaves the registry once written.
   void write(HttpResponse answer, std::uint64_t id) {
+    if (answer.stream) return write_stream(std::move(answer), id);
     response_ = {};
     response_.version(version_);
     response_.result(static_cast<unsigned>(answer.status));
@@ -186,8 +194,58 @@ class Session : public std::enable_shared_from_this<Session> {
                       [self = shared_from_this(), id](beast::error_code ec, std::size_t) { self->on_write(ec, id); });
   }
 
-  void on_write(beast::error_code ec, std::uint64_t id) {
-    const bool keep = response_.keep_alive();
+  void on_write(beast::error_code ec, std::uint64_t id) { done_writing(ec, id, response_.keep_alive()); }
+
+  // A streamed answer: the head with chunked transfer encoding, then each piece the producer
+  // writes as one chunk, as soon as the previous one is out (pieces that arrive meanwhile are
+  // sent together), then the last chunk.
+  void write_stream(HttpResponse answer, std::uint64_t id) {
+    stream_head_ = {};
+    stream_head_.version(version_);
+    stream_head_.result(static_cast<unsigned>(answer.status));
+    stream_head_.set(http::field::server, "tessera");
+    stream_head_.set(http::field::content_type, answer.content_type);
+    stream_head_.set(http::field::cache_control, "no-cache");
+    for (const auto& [name, value] : answer.headers) stream_head_.set(name, value);
+    stream_head_.keep_alive(keep_alive_ && state_.accepting);
+    stream_head_.chunked(true);
+    body_stream_ = std::move(answer.stream);
+    serializer_.emplace(stream_head_);
+    stream_.expires_after(state_.limits.write_timeout);
+    http::async_write_header(stream_, *serializer_, [self = shared_from_this(), id](beast::error_code ec, std::size_t) {
+      if (ec) return self->end_stream(ec, id);
+      self->pump(id);
+    });
+  }
+
+  void pump(std::uint64_t id) {
+    bool finished = false;
+    chunk_ = body_stream_->take(finished);
+    const auto next = [self = shared_from_this(), id](beast::error_code ec, std::size_t) {
+      if (ec) return self->end_stream(ec, id);
+      self->pump(id);
+    };
+    stream_.expires_after(state_.limits.write_timeout);
+    if (!chunk_.empty()) return net::async_write(stream_, http::make_chunk(net::buffer(chunk_)), next);
+    if (finished) {
+      return net::async_write(
+          stream_, http::make_chunk_last(),
+          [self = shared_from_this(), id](beast::error_code ec, std::size_t) { self->end_stream(ec, id); });
+    }
+    stream_.expires_never();  // the producer's pace (a generation is bounded by its max_tokens)
+    body_stream_->on_ready([weak = weak_from_this(), id] {
+      if (auto self = weak.lock()) net::post(self->executor(), [self, id] { self->pump(id); });
+    });
+  }
+
+  void end_stream(beast::error_code ec, std::uint64_t id) {
+    if (ec) body_stream_->close();  // the client went away: the producer's pieces are dropped
+    body_stream_.reset();
+    serializer_.reset();
+    done_writing(ec, id, stream_head_.keep_alive());
+  }
+
+  void done_writing(beast::error_code ec, std::uint64_t id, bool keep) {
     if (id != 0) {
       const std::lock_guard lock(state_.mutex);
       state_.waiting.erase(id);  // `this` stays alive: the completion handler holds a reference
@@ -225,6 +283,11 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
+  // A streamed answer in progress: its head, serializer, producer and the chunk being written.
+  http::response<http::empty_body> stream_head_;
+  std::optional<http::response_serializer<http::empty_body>> serializer_;
+  std::shared_ptr<ResponseStream> body_stream_;
+  std::string chunk_;
   unsigned version_ = 11;
   std::uint64_t served_ = 0;  // requests read on this connection
   bool keep_alive_ = true;

@@ -9,23 +9,11 @@
 #include <utility>
 #include <vector>
 
+#include "route_responses.h"
 #include "tessera/serve/dynamic_batcher.h"
 
 namespace tessera::serve {
 namespace {
-
-HttpResponse json_response(int status, const nlohmann::json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return r;
-}
-
-HttpResponse unavailable(const std::string& why) {
-  HttpResponse r = error_response(503, why);
-  r.headers.emplace_back("Retry-After", "1");
-  return r;
-}
 
 // "/v2/models/digits/infer?x=1" -> {"v2", "models", "digits", "infer"}.
 std::vector<std::string> path_parts(const std::string& target) {
@@ -108,12 +96,13 @@ void ServeRoutes::route(HttpRequest request, Reply reply) {
     r.body = metrics_.text();
     return answer(std::move(r));
   }
+  if (!parts.empty() && parts[0] == "v1") return openai(parts, std::move(request), std::move(reply));
   if (parts.empty() || parts[0] != "v2") return answer(error_response(404, "no such endpoint: " + request.target));
   if (parts.size() == 1) {
     if (!get) return answer(error_response(405, "/v2 answers GET"));
-    return answer(json_response(
-        200,
-        {{"name", "tessera"}, {"version", TESSERA_VERSION}, {"extensions", {"binary_tensor_data", "classification"}}}));
+    return answer(json_response(200, {{"name", "tessera"},
+                                      {"version", TESSERA_VERSION},
+                                      {"extensions", {"binary_tensor_data", "classification", "generate"}}}));
   }
   if (parts[1] == "health" && parts.size() == 3 && get) {
     if (parts[2] == "live") return answer(json_response(200, nlohmann::json::object()));
@@ -134,6 +123,10 @@ void ServeRoutes::route(HttpRequest request, Reply reply) {
     if (parts.size() == 4 && parts[3] == "infer") {
       if (request.method != "POST") return answer(error_response(405, "infer answers POST"));
       return infer(*model, std::move(request), std::move(reply));
+    }
+    if (parts.size() == 4 && (parts[3] == "generate" || parts[3] == "generate_stream")) {
+      if (request.method != "POST") return answer(error_response(405, parts[3] + " answers POST"));
+      return generate(*model, std::move(request), std::move(reply), parts[3] == "generate_stream");
     }
   }
   answer(error_response(404, "no such endpoint: " + request.method + " " + request.target));
@@ -159,21 +152,9 @@ void ServeRoutes::infer(ServedModel& model, HttpRequest request, Reply reply) {
     refusal = model.infer(std::move(parsed), [this, reply, choices, name](InferOutcome outcome) {
       metrics_.in_flight(name, -1);
       if (outcome.error) {
-        try {
-          std::rethrow_exception(outcome.error);
-        } catch (const ProtocolError& e) {
-          count(name, RequestOutcome::client_error);
-          return reply(error_response(400, e.what()));
-        } catch (const RequestTimedOut& e) {
-          count(name, RequestOutcome::timed_out);
-          return reply(error_response(504, e.what()));
-        } catch (const std::exception& e) {
-          count(name, RequestOutcome::failed);
-          return reply(error_response(500, std::string("inference failed: ") + e.what()));
-        } catch (...) {
-          count(name, RequestOutcome::failed);
-          return reply(error_response(500, "inference failed"));
-        }
+        auto [response, counted] = error_answer(outcome.error, "inference");
+        count(name, counted);
+        return reply(std::move(response));
       }
       EncodedResponse encoded;
       try {
@@ -202,8 +183,7 @@ void ServeRoutes::infer(ServedModel& model, HttpRequest request, Reply reply) {
   if (refusal == Refusal::none) return;
   metrics_.in_flight(name, -1);
   count(name, RequestOutcome::refused);
-  reply(unavailable(refusal == Refusal::queue_full ? "the queue is full; retry shortly (serve.queue_capacity)"
-                                                   : "the server is shutting down"));
+  reply(refusal_response(refusal));
 }
 
 }  // namespace tessera::serve

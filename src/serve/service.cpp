@@ -16,8 +16,10 @@
 #include "tessera/run/run_directory.h"
 #include "tessera/serve/classification_model.h"
 #include "tessera/serve/http_server.h"
+#include "tessera/serve/language_model.h"
 #include "tessera/serve/serve_routes.h"
 #include "tessera/tasks/drift_reference.h"
+#include "tessera/tasks/language_model.h"
 
 namespace tessera::serve {
 namespace {
@@ -61,7 +63,7 @@ void run_service(const ServiceOptions& options) {
   if (options.port < 0 || options.port > 65535) throw UserError("serve: --port must be 0..65535");
   const torch::Device device = resolve_device(options.device);
   std::vector<std::shared_ptr<ServedModel>> models;
-  std::vector<ClassificationModel*> classifiers;
+  std::vector<ServedModel*> served;  // owned by `models`, then by the routes
   std::set<std::string> names;
   config::ServeConfig server_settings;
   std::size_t max_batch = 1;  // the largest of the models': the batch-size histogram's top bucket
@@ -71,13 +73,15 @@ void run_service(const ServiceOptions& options) {
     const std::string name = model_name(path);
     if (!names.insert(name).second)
       throw UserError("serve: two runs are named '" + name + "'; give each its own folder name");
+    std::shared_ptr<ServedModel> model;
     if (config.is_language_model()) {
-      throw UserError("serve: " + path.string() + " is a language model; serving one is not supported yet (issue 21)");
+      model = std::make_shared<LanguageModel>(name, tasks::LanguageModelTask::from_run_directory(run, device),
+                                              config.serve);
+    } else {
+      model = std::make_shared<ClassificationModel>(name, tasks::ClassificationTask::from_run_directory(run, device),
+                                                    config.serve, live_drift(run, name, config));
     }
-    auto task = tasks::ClassificationTask::from_run_directory(run, device);
-    auto model =
-        std::make_shared<ClassificationModel>(name, std::move(task), config.serve, live_drift(run, name, config));
-    classifiers.push_back(model.get());
+    served.push_back(model.get());
     models.push_back(std::move(model));
     if (models.size() == 1) server_settings = config.serve;  // the first run's server settings
     max_batch = std::max(max_batch, static_cast<std::size_t>(config.serve.max_batch));
@@ -103,7 +107,7 @@ void run_service(const ServiceOptions& options) {
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<std::int64_t>(server_settings.request_timeout_s * 1000));
   const bool drained = server.wait_idle(deadline);
-  for (ClassificationModel* m : classifiers) m->shutdown();
+  for (ServedModel* m : served) m->shutdown();
   const HttpCounters c = server.counters();
   log::info("serve: stopped after ", c.requests, " requests (", routes.counters().ok.load(), " answered 2xx",
             drained ? "" : "; some were still running at the deadline", ")");

@@ -37,6 +37,10 @@ std::filesystem::path digits_dir();
 // read it: <work>/quick-run/quick.
 std::filesystem::path trained_quick_run();
 
+// A tiny character-level language model (2 layers, context 32) trained once on a 3 KB corpus
+// of proverbs (under a file lock): <work>/generate-lm/runs/lm.
+std::filesystem::path trained_lm_run();
+
 // A config that trains quickly on the digits (for tests that need a trained run).
 std::string quick_digits_config(const std::filesystem::path& output_dir, int epochs = 2);
 

@@ -1,63 +1,17 @@
 // `tessera generate` and `tessera next` on a tiny language model trained through the CLI in a few
 // seconds: reproducible sampling, the KV cache against full forward passes, stop strings, the
 // cropping notice, JSON candidates, and one-line errors for runs that are not language models.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
 
 #include "e2e/cli.h"
-#include "tessera/core/remove_tree.h"
 
 namespace tessera::e2e {
 namespace {
 namespace fs = std::filesystem;
-
-std::string small_corpus() {
-  const char* lines[] = {
-      "A stitch in time saves nine.", "The early bird catches the worm.", "Actions speak louder than words.",
-      "Better late than never.", "Every cloud has a silver lining.", "Fortune favours the bold.",
-      "Honesty is the best policy.", "Practice makes perfect.", "The pen is mightier than the sword.",
-      "When in Rome, do as the Romans do.", "Where there is smoke, there is fire.", "Knowledge is power.",
-  };
-  std::string text;
-  for (int round = 0; round < 8; ++round) {
-    for (const char* line : lines) text += std::string(line) + "\n";
-  }
-  return text;  // about 3 KB
-}
-
-// One run trained per test binary invocation group: the first test process to get the lock
-// trains it, the others reuse it (ctest runs each test as its own process, in parallel).
-fs::path trained_lm_run() {
-  const fs::path root = work_dir() / "generate-lm";
-  const fs::path run = root / "runs" / "lm";
-  const int lock = ::open((work_dir() / "generate-lm.lock").c_str(), O_RDWR | O_CREAT, 0644);
-  ::flock(lock, LOCK_EX);
-  std::string error;
-  if (!fs::exists(run / "weights.safetensors")) {
-    tessera::remove_tree(root);
-    fs::create_directories(root);
-    std::ofstream(root / "corpus.txt") << small_corpus();
-    std::ofstream(root / "lm.yaml")
-        << "runtime: {device: cpu, seed: 0, threads: 2, output_dir: " << (root / "runs").string() << ", name: lm}\n"
-        << "data: {train: " << (root / "corpus.txt").string() << ", batch_size: 8}\n"
-        << "model: {name: gpt, context: 32, n_layer: 2, n_head: 2, n_embd: 32}\n"
-        << "optim: {name: adamw, lr: 0.003, warmup_epochs: 0.2}\n"
-        << "train: {epochs: 1, monitor: val_loss}\n"
-        << "text: {tokenizer: char, steps_per_epoch: 30}\n";
-    const CommandResult trained = run_tessera({"train", (root / "lm.yaml").string()});
-    if (trained.exit_code != 0) error = "training the language model failed: " + trained.err;
-  }
-  ::flock(lock, LOCK_UN);
-  ::close(lock);
-  if (!error.empty()) throw std::runtime_error(error);
-  return run;
-}
 
 CommandResult generate(const std::vector<std::string>& extra) {
   std::vector<std::string> args = {"generate", trained_lm_run().string(), "--device", "cpu"};

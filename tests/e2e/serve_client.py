@@ -6,6 +6,11 @@
                                                JSON {"labels": [...], "errors": [...], "probabilities": [[...]]}
   serve_client.py PORT MODEL load SECONDS FILE requests from 8 threads for SECONDS; prints JSON
                                                {"ok": n, "refused": n, "unreachable": n, "failed": [..]}
+  serve_client.py PORT MODEL complete MAX_TOKENS PROMPT
+                                               greedy completions of PROMPT: streamed by the openai
+                                               client, and plain from the generate extension; prints
+                                               JSON {"stream": text, "events": n, "finish_reason": r,
+                                               "generate": text}
   serve_client.py PORT MODEL metrics           GET /metrics, parsed by Prometheus' own parser
                                                (prometheus_client); prints JSON {sample: value} of
                                                MODEL's samples, a sample named name{label=value,...}
@@ -57,6 +62,23 @@ def main():
                           # NaN (an unreadable element's row) is not JSON: null instead
                           "probabilities": [[None if math.isnan(v) else v for v in row]
                                             for row in r.as_numpy("probabilities").tolist()]}))
+        return
+    if mode == "complete":
+        from openai import OpenAI
+        max_tokens, prompt = int(sys.argv[4]), sys.argv[5]
+        openai_client = OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="unused", timeout=60)
+        pieces, finish = [], None
+        for chunk in openai_client.completions.create(model=model, prompt=prompt, max_tokens=max_tokens,
+                                                      temperature=0, stream=True):
+            pieces.append(chunk.choices[0].text)
+            finish = chunk.choices[0].finish_reason or finish
+        body = json.dumps({"text_input": prompt, "max_tokens": max_tokens, "temperature": 0}).encode()
+        plain = urllib.request.Request(f"http://127.0.0.1:{port}/v2/models/{model}/generate", data=body,
+                                       headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(plain, timeout=60) as r:
+            generated = json.loads(r.read())["text_output"]
+        print(json.dumps({"stream": "".join(pieces), "events": len(pieces), "finish_reason": finish,
+                          "generate": generated}))
         return
     if mode == "metrics":
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as r:

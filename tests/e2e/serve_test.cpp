@@ -2,7 +2,8 @@
 // (tests/e2e/serve_client.py), answers what `tessera infer` writes for the same files; an
 // unreadable image gets its error and the others their answers; SIGTERM in the middle of a load
 // ends with exit 0 and no accepted request failed; /metrics, read by Prometheus' own parser,
-// counts what was served.
+// counts what was served; a language model streams to the openai client what `tessera generate`
+// writes.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -61,7 +62,7 @@ Server start_server(const fs::path& run, const fs::path& dir, const std::vector<
                                    "--device", "cpu",        "--set",  "serve.max_queue_delay_ms=5"};
   args.insert(args.end(), more_args.begin(), more_args.end());
   s.pid = spawn_tessera(args, s.log);
-  client({std::to_string(s.port), "quick", "wait"});
+  client({std::to_string(s.port), run.filename().string(), "wait"});
   return s;
 }
 
@@ -141,6 +142,25 @@ TEST(Serve, AnswersWhatInferWritesForTheSameFiles) {
     EXPECT_NEAR(best, confidence, 1e-5) << files[i];  // infer writes 6 decimals
   }
   EXPECT_NE(read_text(server.log).find("draining"), std::string::npos) << read_text(server.log);
+}
+
+TEST(Serve, ALanguageModelStreamsToTheOpenAiClientWhatGenerateWrites) {
+  const fs::path run = trained_lm_run();
+  const fs::path dir = fresh_dir("serve-lm");
+  const CommandResult generated = run_tessera(
+      {"generate", run.string(), "--device", "cpu", "--prompt", "The ", "--max-tokens", "40", "--temperature", "0"});
+  ASSERT_EQ(generated.exit_code, 0) << generated.err;
+  ASSERT_EQ(generated.out.rfind("The ", 0), 0u) << generated.out;
+  const std::string expected = generated.out.substr(4);  // generate prints the prompt first
+
+  const Server server = start_server(run, dir);
+  const std::string out = client({std::to_string(server.port), "lm", "complete", "40", "The "});
+  EXPECT_EQ(stop(server), 0) << read_text(server.log);
+  const auto answer = nlohmann::json::parse(out.substr(out.find('{')));
+  EXPECT_EQ(answer["stream"], expected) << out;
+  EXPECT_EQ(answer["generate"], expected) << out;
+  EXPECT_GT(answer["events"].get<int>(), 5) << "streamed in pieces: " << out;
+  EXPECT_EQ(answer["finish_reason"], "length") << out;
 }
 
 TEST(Serve, SigtermDuringALoadExitsZeroAndFailsNoAcceptedRequest) {

@@ -1,5 +1,6 @@
 #pragma once
 // Stand-in models for the server tests: the routes and the HTTP layer without a network.
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <exception>
@@ -60,6 +61,47 @@ class DoublingModel : public ServedModel {
   Refusal refusal = Refusal::none;
   std::exception_ptr error;
   ModelObservers observers;
+
+ private:
+  std::string name_;
+};
+
+// A language model that "generates" its prompt in upper case, one character per piece, before
+// generate() returns (the hardest order for streaming: everything is written before the reply).
+class ShoutingModel : public ServedModel {
+ public:
+  explicit ShoutingModel(std::string name) : name_(std::move(name)) {}
+  const std::string& name() const override { return name_; }
+  nlohmann::json metadata() const override { return {{"name", name_}}; }
+  bool ready() const override { return true; }
+  Refusal infer(InferRequest, std::function<void(InferOutcome)>) override { throw ProtocolError("generate only"); }
+  Refusal generate(GenerationCall call, std::function<void(GenerationOutcome)> done) override {
+    if (call.temperature < 0) throw ProtocolError("temperature must be >= 0");
+    last_call = call;
+    if (refusal != Refusal::none) return refusal;
+    if (error) {
+      GenerationOutcome failed;
+      failed.error = error;
+      done(std::move(failed));
+      return Refusal::none;
+    }
+    GenerationOutcome out;
+    for (std::size_t i = 0; i < call.prompt.size() && static_cast<std::int64_t>(i) < call.max_tokens; ++i) {
+      const std::string piece(1, static_cast<char>(std::toupper(static_cast<unsigned char>(call.prompt[i]))));
+      out.text += piece;
+      if (call.on_text) call.on_text(piece);
+    }
+    out.finish_reason = static_cast<std::int64_t>(call.prompt.size()) > call.max_tokens ? "length" : "stop";
+    out.prompt_tokens = static_cast<std::int64_t>(call.prompt.size());
+    out.completion_tokens = static_cast<std::int64_t>(out.text.size());
+    if (call.next_tokens > 0) out.next_tokens = {{"a", 0.5}, {"b", 0.25}};
+    done(std::move(out));
+    return Refusal::none;
+  }
+
+  GenerationCall last_call;
+  Refusal refusal = Refusal::none;
+  std::exception_ptr error;
 
  private:
   std::string name_;

@@ -81,6 +81,64 @@ TEST(HttpServer, AReplyFromAnotherThreadLaterReachesItsConnection) {
   for (auto& w : workers) w.join();
 }
 
+TEST(HttpServer, AStreamedAnswerArrivesInChunksAsItIsWrittenAndTheConnectionStaysUsable) {
+  std::vector<std::thread> producers;
+  std::mutex mutex;
+  HttpServer server("127.0.0.1", 0, 1, small_limits(), [&](HttpRequest request, Reply reply) {
+    if (request.target != "/stream") return echo(std::move(request), std::move(reply));
+    auto stream = std::make_shared<ResponseStream>();
+    stream->write("data: 1\n\n");  // before the reply: sent with the head
+    HttpResponse r;
+    r.content_type = "text/event-stream";
+    r.stream = stream;
+    reply(std::move(r));
+    const std::lock_guard lock(mutex);
+    producers.emplace_back([stream] {
+      for (const char* piece : {"data: 2\n\n", "data: 3\n\n"}) {
+        std::this_thread::sleep_for(30ms);  // slower than the header timeout would allow an idle client
+        stream->write(piece);
+      }
+      stream->finish();
+      stream->write("data: after the end is dropped\n\n");
+    });
+  });
+  RawConnection c(server.port());
+  ASSERT_TRUE(c.send(http_request("POST", "/stream", "x")));
+  testing::RawResponse r = c.read_response();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.headers.find("content-type: text/event-stream"), std::string::npos) << r.headers;
+  EXPECT_NE(r.headers.find("cache-control: no-cache"), std::string::npos) << r.headers;
+  EXPECT_EQ(r.body, "data: 1\n\ndata: 2\n\ndata: 3\n\n");
+  EXPECT_GE(r.chunks, 2) << "the pieces went out as they were written, not as one body";
+  ASSERT_TRUE(c.send(http_request("GET", "/hello")));  // keep-alive after the stream
+  EXPECT_EQ(c.read_response().status, 200);
+  EXPECT_TRUE(server.wait_idle(std::chrono::steady_clock::now() + 2s));
+  for (auto& p : producers) p.join();
+}
+
+TEST(HttpServer, AClientLeavingMidStreamClosesTheStreamForItsProducer) {
+  auto stream = std::make_shared<ResponseStream>();
+  HttpServer server("127.0.0.1", 0, 1, small_limits(), [&](HttpRequest, Reply reply) {
+    HttpResponse r;
+    r.stream = stream;
+    reply(std::move(r));
+  });
+  {
+    RawConnection c(server.port());
+    ASSERT_TRUE(c.send(http_request("POST", "/stream", "x")));
+    std::this_thread::sleep_for(50ms);
+  }  // the client disconnects while the answer is still streaming
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  // The server notices when a write fails: keep producing until it does.
+  while (!stream->closed() && std::chrono::steady_clock::now() < deadline) {
+    stream->write(std::string(64 * 1024, 'x'));
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_TRUE(stream->closed());
+  stream->finish();
+  EXPECT_TRUE(server.wait_idle(std::chrono::steady_clock::now() + 2s));
+}
+
 TEST(HttpServer, AContentLengthOverTheLimitIsRefusedBeforeTheBodyIsSent) {
   std::atomic<int> handled{0};
   HttpServer server("127.0.0.1", 0, 1, small_limits(), [&](HttpRequest, Reply reply) {

@@ -20,7 +20,8 @@ namespace tessera::testing {
 struct RawResponse {
   int status = 0;       // 0: the connection closed (or timed out) before a status line arrived
   std::string headers;  // the header block as received, lower-cased
-  std::string body;
+  std::string body;     // a chunked one decoded
+  int chunks = 0;       // chunked: the data chunks it came in
 };
 
 class RawConnection {
@@ -71,6 +72,9 @@ class RawConnection {
     if (head.rfind("HTTP/1.", 0) != 0 || head.size() < 12) return response;
     response.status = std::stoi(head.substr(9, 3));
     for (char c : head) response.headers += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (response.headers.find("transfer-encoding: chunked") != std::string::npos) {
+      return read_chunks(std::move(response), deadline);
+    }
     std::size_t length = 0;
     const std::size_t at = response.headers.find("content-length:");
     if (at != std::string::npos) length = std::stoul(response.headers.substr(at + 15));
@@ -98,6 +102,24 @@ class RawConnection {
   }
 
  private:
+  // The chunked body after the head: chunk sizes in hex, each chunk, then "0" and an empty line.
+  RawResponse read_chunks(RawResponse response, std::chrono::steady_clock::time_point deadline) {
+    for (;;) {
+      std::size_t line_end;
+      while ((line_end = pending_.find("\r\n")) == std::string::npos) {
+        if (!receive(deadline)) return RawResponse{};
+      }
+      const std::size_t size = std::stoul(pending_.substr(0, line_end), nullptr, 16);
+      while (pending_.size() < line_end + 2 + size + 2) {
+        if (!receive(deadline)) return RawResponse{};
+      }
+      response.body += pending_.substr(line_end + 2, size);
+      pending_.erase(0, line_end + 2 + size + 2);
+      if (size == 0) return response;
+      ++response.chunks;
+    }
+  }
+
   bool receive(std::chrono::steady_clock::time_point deadline) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());

@@ -10,13 +10,18 @@ void add_serve_command(CLI::App& app) {
   auto* command = app.add_subcommand("serve", "Serve trained runs over HTTP (Open Inference Protocol, KServe v2)");
   command->footer(
       "Each run is a model named by its folder name. Endpoints: GET /v2, /v2/health/live, /v2/health/ready,\n"
-      "/v2/models/NAME, /v2/models/NAME/ready; POST /v2/models/NAME/infer with one BYTES input of encoded\n"
-      "images (JPEG, PNG, BMP, TIFF or DICOM files; Triton's binary-data extension avoids base64).\n"
-      "Outputs: probabilities (FP32 [n, classes]), label and error (BYTES [n]). Requests are batched\n"
-      "dynamically (serve.max_batch, serve.max_queue_delay_ms); a full queue answers 503, a late request 504.\n"
-      "SIGTERM or Ctrl-C: ready turns 503, the listener closes, requests in flight finish, exit 0.\n"
+      "/v2/models/NAME, /v2/models/NAME/ready, /metrics (Prometheus: requests, batches, latency, live drift).\n"
+      "Image classifiers: POST /v2/models/NAME/infer with one BYTES input of encoded images (JPEG, PNG,\n"
+      "BMP, TIFF or DICOM files; Triton's binary-data extension avoids base64). Outputs: probabilities\n"
+      "(FP32 [n, classes]), label and error (BYTES [n]). Requests are batched dynamically\n"
+      "(serve.max_batch, serve.max_queue_delay_ms).\n"
+      "Language models: POST /v2/models/NAME/generate and generate_stream (server-sent events), and\n"
+      "OpenAI's POST /v1/completions (stream: true too), generating as `tessera generate` does.\n"
+      "A full queue answers 503, a late request 504. SIGTERM or Ctrl-C: ready turns 503, the listener\n"
+      "closes, requests in flight finish, exit 0.\n"
       "Examples:\n  tessera serve models/digits --port 8000\n"
       "  tessera serve models/digits models/ct --set serve.max_batch=64 --device cuda\n"
+      "  tessera serve models/digits --set drift.max_images=500   # live drift over 500 images\n"
       "  curl -s localhost:8000/v2/models/digits");
   command->add_option("run_dirs", options->runs, "Run directories written by `tessera train`")->required();
   command->add_option("--host", options->host, "Address to listen on (0.0.0.0: every interface)")

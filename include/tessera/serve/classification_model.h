@@ -43,7 +43,7 @@ class ClassificationModel final : public ServedModel {
   Refusal infer(InferRequest request, std::function<void(InferOutcome)> done) override;
   void observe(ModelObservers observers) override { observers_ = std::move(observers); }
   // Stops taking requests; the destructor answers the queued ones.
-  void shutdown();
+  void shutdown() override;
 
   // One batch: the requests' encoded elements -> their outputs (the executor's work; public for tests).
   struct Work {

@@ -3,6 +3,8 @@
 // that sees Beast or Asio). Asynchronous: a connection costs memory, not a thread, however slowly
 // its client sends; `threads` I/O threads serve every connection.
 //
+// A response may be streamed (ResponseStream: server-sent events of a generation).
+//
 // Limits are enforced before work is done: a request line and headers must arrive within
 // header_timeout (else the connection is closed), a Content-Length over max_body_bytes is answered
 // 413 before the body is read, a chunked body is cut off (413) as soon as it passes the limit,
@@ -17,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,11 +51,38 @@ struct HttpRequest {
   std::string header(const std::string& name) const;
 };
 
+// The body of a response sent as it is made (server-sent events): written with chunked
+// transfer encoding, each piece as soon as the connection can take it. The producer calls
+// write() and then finish() once, from any thread; neither blocks. Pieces written after the
+// client went away are dropped (closed() turns true), so a producer may stop early.
+class ResponseStream {
+ public:
+  void write(std::string piece);
+  void finish();
+  bool closed() const;
+
+  // The server's side. take() moves out what is queued; `finished` when finish() was called and
+  // everything is taken. on_ready() is called once, on the producer's thread, when there is
+  // something to take (at once when there already is); close() drops what comes.
+  std::string take(bool& finished);
+  void on_ready(std::function<void()> ready);
+  void close();
+
+ private:
+  mutable std::mutex mutex_;
+  std::string pending_;
+  bool finished_ = false, closed_ = false;
+  std::function<void()> ready_;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   HttpHeaders headers;  // extra ones, e.g. {"Retry-After", "1"}
+  // Set: the body is this stream instead of `body` (a streamed answer starts with 200 and its
+  // headers at once; errors found later must travel inside the stream).
+  std::shared_ptr<ResponseStream> stream;
 };
 
 // {"error": message} with `status`: the body every error answer carries.

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tessera::serve {
@@ -56,6 +57,11 @@ struct Tensor {
 
   std::int64_t element_count() const;
 };
+
+// A BYTES tensor of `elements` (row-major in `shape`).
+inline Tensor bytes_tensor(std::string name, std::vector<std::int64_t> shape, std::vector<std::string> elements) {
+  return Tensor{std::move(name), DataType::BYTES, std::move(shape), {}, std::move(elements), nlohmann::json::object()};
+}
 
 // What the client asked to get back for one output.
 struct RequestedOutput {

@@ -6,10 +6,14 @@
 //   GET  /v2/models/{m}            model metadata (404 for an unknown model)
 //   GET  /v2/models/{m}/ready      200 or 503
 //   POST /v2/models/{m}/infer      JSON tensors, or the binary-data extension
+//   POST /v2/models/{m}/generate   Triton's generate extension (language models), and
+//        /v2/models/{m}/generate_stream as server-sent events
+//   POST /v1/completions           OpenAI's completions, streaming too; GET /v1/models lists them
 //   GET  /metrics                  Prometheus text format (serve_metrics.h)
 // Errors are {"error": ...} with 400 (a request the protocol or the model refuses), 404, 405,
 // 503 + Retry-After (a full queue, or draining), 504 (the request waited past its timeout) or 500.
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +46,17 @@ class ServeRoutes {
  private:
   void route(HttpRequest request, Reply reply);
   void infer(ServedModel& model, HttpRequest request, Reply reply);
+  // generate_routes.cpp: the generate extension and OpenAI's API.
+  void generate(ServedModel& model, HttpRequest request, Reply reply, bool stream);
+  void openai(const std::vector<std::string>& parts, HttpRequest request, Reply reply);
+  void completions(HttpRequest request, Reply reply);
+  // Runs `call` on `model` and answers: JSON from `encode` when done, or, with `stream`, a
+  // stream of server-sent events (the caller's call.on_text writes them; `last` gives the final
+  // events, errors included). Counts the outcome and the in-flight gauge.
+  using EncodeGeneration = std::function<HttpResponse(const GenerationOutcome&)>;
+  using LastEvents = std::function<std::string(const GenerationOutcome&, const std::string& error)>;
+  void run_generation(ServedModel& model, GenerationCall call, Reply reply, EncodeGeneration encode,
+                      std::shared_ptr<ResponseStream> stream, LastEvents last);
   ServedModel* find(const std::string& name) const;
   // An infer request's answer, counted in counters_ and in /metrics.
   void count(const std::string& model, RequestOutcome outcome);

@@ -2,10 +2,12 @@
 // One model behind `tessera serve`, as the routes (serve_routes.h) see it: a name, its metadata,
 // readiness, and an asynchronous infer. A classification run and a language-model run each get
 // an implementation over their Task; tests use fakes.
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tessera/serve/batch_record.h"
@@ -27,6 +29,35 @@ struct InferOutcome {
   std::exception_ptr error;
 };
 
+// What a text-generation request asks (the generate extension, /v1/completions).
+struct GenerationCall {
+  std::string prompt;
+  std::int64_t max_tokens = 200;
+  double temperature = 0.8;  // 0 = greedy
+  std::int64_t top_k = 40;   // 0 = off
+  double top_p = 0.95;       // 1 = off
+  std::uint64_t seed = 0;
+  std::vector<std::string> stop;
+  std::int64_t next_tokens = 0;  // > 0: also the k most likely next tokens after the prompt
+  // Each piece of text as it is made (whole UTF-8 characters, never empty), for streaming; called
+  // on the model's executor thread, must not block. May be empty.
+  std::function<void(std::string_view)> on_text;
+};
+
+struct NextTokenAnswer {
+  std::string text;  // printable; a partial UTF-8 character as "<0xEC>"
+  double probability = 0.0;
+};
+
+// The finished generation, or the error that stands in for it (as InferOutcome's).
+struct GenerationOutcome {
+  std::string text;
+  std::string finish_reason;  // "length" (max_tokens) or "stop" (end of text, a stop string)
+  std::int64_t prompt_tokens = 0, completion_tokens = 0;
+  std::vector<NextTokenAnswer> next_tokens;
+  std::exception_ptr error;
+};
+
 class ServedModel {
  public:
   virtual ~ServedModel() = default;
@@ -37,6 +68,15 @@ class ServedModel {
   // Starts inference; `done` is called once, on any thread, unless the answer is a refusal.
   // Throws ProtocolError for inputs the model cannot take (checked before queueing).
   virtual Refusal infer(InferRequest request, std::function<void(InferOutcome)> done) = 0;
+  // Starts a text generation; `done` is called once, on any thread, unless the answer is a
+  // refusal. Throws ProtocolError for a model that does not generate text or a call it refuses.
+  virtual Refusal generate(GenerationCall call, std::function<void(GenerationOutcome)> done) {
+    (void)call;
+    (void)done;
+    throw ProtocolError("model '" + name() + "' does not generate text (it is not a language model)");
+  }
+  // Stops taking requests (they are refused as shutting_down); the queued ones are still answered.
+  virtual void shutdown() {}
   // Where the model reports batches, predictions and drift (the routes feed /metrics with them).
   // Set once, before the first request; a model calls what applies to it.
   virtual void observe(ModelObservers observers) { (void)observers; }
