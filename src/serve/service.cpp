@@ -17,6 +17,7 @@
 #include "tessera/serve/classification_model.h"
 #include "tessera/serve/http_server.h"
 #include "tessera/serve/language_model.h"
+#include "tessera/serve/request_log.h"
 #include "tessera/serve/serve_routes.h"
 #include "tessera/tasks/drift_reference.h"
 #include "tessera/tasks/language_model.h"
@@ -83,7 +84,10 @@ void run_service(const ServiceOptions& options) {
     }
     served.push_back(model.get());
     models.push_back(std::move(model));
-    if (models.size() == 1) server_settings = config.serve;  // the first run's server settings
+    if (models.size() == 1) {  // the first run's server settings and log level
+      server_settings = config.serve;
+      log::init(config::to_string(config.runtime.log_level));
+    }
     max_batch = std::max(max_batch, static_cast<std::size_t>(config.serve.max_batch));
     log::info("serve: model '", name, "' from ", path.string(), " on ", device.str());
   }
@@ -96,7 +100,8 @@ void run_service(const ServiceOptions& options) {
                           ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
                           : server_settings.threads.count;
   const StopSignals signals;
-  HttpServer server(options.host, static_cast<std::uint16_t>(options.port), threads, limits, routes.handler());
+  HttpServer server(options.host, static_cast<std::uint16_t>(options.port), threads, limits,
+                    with_request_log(routes.handler()));
   log::info("serve: listening on http://", options.host, ":", server.port(), " (", threads, " threads)");
   if (options.on_listening) options.on_listening(server.port());
   while (signals.received() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
