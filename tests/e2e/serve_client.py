@@ -6,6 +6,7 @@
                                                JSON {"labels": [...], "errors": [...], "probabilities": [[...]]}
   serve_client.py PORT MODEL load SECONDS FILE requests from 8 threads for SECONDS; prints JSON
                                                {"ok": n, "refused": n, "unreachable": n, "failed": [..]}
+  serve_client.py PORT MODEL count N FILE      the same, N requests in all
   serve_client.py PORT MODEL complete MAX_TOKENS PROMPT
                                                greedy completions of PROMPT: streamed by the openai
                                                client, and plain from the generate extension; prints
@@ -93,14 +94,22 @@ def main():
                 samples[f"{s.name}{{{labels}}}" if labels else s.name] = s.value
         print(json.dumps(samples, sort_keys=True))
         return
-    seconds, file = float(sys.argv[4]), sys.argv[5]
+    limit, file = float(sys.argv[4]), sys.argv[5]
     counts = {"ok": 0, "refused": 0, "unreachable": 0, "failed": []}
     lock = threading.Lock()
-    end = time.time() + seconds
+    end = time.time() + limit if mode == "load" else math.inf
+    started = [0]
+
+    def take():  # whether this worker sends another request
+        with lock:
+            if time.time() >= end or (mode == "count" and started[0] >= limit):
+                return False
+            started[0] += 1
+            return True
 
     def worker():
         c = client(port)
-        while time.time() < end:
+        while take():
             try:
                 request(c, model, [file])
                 key = "ok"
