@@ -1,13 +1,14 @@
 #include "tessera/serve/classification_model.h"
 
-#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <limits>
+#include <thread>
 #include <utility>
 
 #include "tessera/core/compute.h"
@@ -64,6 +65,10 @@ ClassificationModel::ClassificationModel(std::string name, std::unique_ptr<tasks
   } catch (const UserError& e) {  // e.g. an RGB run with per-channel mean/std
     no_dicom_ = std::string("this run cannot take DICOM input: ") + e.what();
   }
+  capacity_ = static_cast<std::size_t>(settings.queue_capacity);
+  decoders_ =
+      std::make_unique<WorkerPool>(settings.threads.automatic ? std::max(1u, std::thread::hardware_concurrency())
+                                                              : static_cast<unsigned>(settings.threads.count));
   batcher_ = std::make_unique<DynamicBatcher<Work, InferOutcome>>(
       batcher_options(settings), [this](std::vector<Work>& batch) { return run_batch(batch); },
       [this](const BatchRecord& record) {
@@ -71,9 +76,28 @@ ClassificationModel::ClassificationModel(std::string name, std::unique_ptr<tasks
       });
 }
 
-ClassificationModel::~ClassificationModel() { batcher_.reset(); }  // drains before the task goes
+// The decoders first: what they still hold is queued, then the batcher answers everything, all
+// before the task goes.
+ClassificationModel::~ClassificationModel() {
+  decoders_.reset();
+  batcher_.reset();
+}
 
-void ClassificationModel::shutdown() { batcher_->shutdown(); }
+// New requests are refused; those already accepted (decoding or queued) are still answered.
+void ClassificationModel::shutdown() { stopping_ = true; }
+
+void ClassificationModel::decode(const std::vector<std::string>& encoded, Work& work) const {
+  work.decoded.resize(encoded.size());
+  work.is_dicom.assign(encoded.size(), 0);
+  for (std::size_t k = 0; k < encoded.size(); ++k) {
+    work.is_dicom[k] = looks_like_dicom(encoded[k]) ? 1 : 0;
+    if (work.is_dicom[k] && !dicom_) {
+      work.decoded[k].failure = no_dicom_;
+    } else {
+      work.decoded[k] = (work.is_dicom[k] ? *dicom_ : *images_).decode(encoded[k], k);
+    }
+  }
+}
 
 nlohmann::json ClassificationModel::metadata() const {
   const auto classes = static_cast<std::int64_t>(task_->classes().size());
@@ -99,24 +123,31 @@ Refusal ClassificationModel::infer(InferRequest request, std::function<void(Infe
     throw ProtocolError("input '" + input.name + "' must be BYTES of shape [n] or [n, 1] (encoded images), got " +
                         data_type_name(input.datatype) + " of " + std::to_string(input.shape.size()) + " dimensions");
   }
-  Work work;
-  work.encoded = std::move(input.elements);
+  RequestedOutput classification;
   for (const RequestedOutput& out : request.outputs) {
-    if (out.name == "probabilities" && out.classification > 0) work.classification = out;
+    if (out.name == "probabilities" && out.classification > 0) classification = out;
   }
+  // The decoders' backlog counts against serve.queue_capacity like the queue itself.
+  if (stopping_) return Refusal::shutting_down;
+  if (decoding_.load() + batcher_->queued() >= capacity_) return Refusal::queue_full;
+  ++decoding_;
   const Clock::time_point deadline = Clock::now() + timeout_;
-  switch (batcher_->submit(
-      std::move(work),
-      [done = std::move(done)](DynamicBatcher<Work, InferOutcome>::Outcome o) {
-        if (o.error) return done({{}, o.error});
-        done(std::move(*o.response));
-      },
-      deadline)) {
-    case Admission::accepted: return Refusal::none;
-    case Admission::queue_full: return Refusal::queue_full;
-    case Admission::shutting_down: return Refusal::shutting_down;
-  }
-  return Refusal::shutting_down;
+  auto encoded = std::make_shared<std::vector<std::string>>(std::move(input.elements));
+  decoders_->post([this, encoded, classification, deadline, done = std::move(done)] {
+    Work work;
+    work.classification = classification;
+    decode(*encoded, work);
+    const Admission admission = batcher_->submit(
+        std::move(work),
+        [done](DynamicBatcher<Work, InferOutcome>::Outcome o) {
+          if (o.error) return done({{}, o.error});
+          done(std::move(*o.response));
+        },
+        deadline);
+    --decoding_;
+    if (admission != Admission::accepted) done({{}, std::make_exception_ptr(RequestRefused(admission))});
+  });
+  return Refusal::none;
 }
 
 void ClassificationModel::report(const std::vector<data::DecodedSample>& decoded, const std::vector<char>& is_dicom,
@@ -142,29 +173,17 @@ void ClassificationModel::report(const std::vector<data::DecodedSample>& decoded
 }
 
 std::vector<InferOutcome> ClassificationModel::run_batch(std::vector<Work>& batch) {
-  // Every element of every request, in order.
-  std::vector<const std::string*> elements;
-  for (const Work& w : batch) {
-    for (const std::string& e : w.encoded) elements.push_back(&e);
+  // Every element of every request, in order (decoded already, by the decoders).
+  std::vector<data::DecodedSample> decoded;
+  std::vector<char> is_dicom;
+  for (Work& w : batch) {
+    std::move(w.decoded.begin(), w.decoded.end(), std::back_inserter(decoded));
+    is_dicom.insert(is_dicom.end(), w.is_dicom.begin(), w.is_dicom.end());
   }
-  const std::size_t n = elements.size();
+  const std::size_t n = decoded.size();
   const std::size_t classes = task_->classes().size();
   std::vector<float> probabilities(n * classes, std::numeric_limits<float>::quiet_NaN());
   std::vector<std::string> errors(n);
-
-  std::vector<data::DecodedSample> decoded(n);
-  std::vector<char> is_dicom(n, 0);
-  at::parallel_for(0, static_cast<std::int64_t>(n), 1, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t i = begin; i < end; ++i) {
-      const auto k = static_cast<std::size_t>(i);
-      is_dicom[k] = looks_like_dicom(*elements[k]) ? 1 : 0;
-      if (is_dicom[k] && !dicom_) {
-        decoded[k].failure = no_dicom_;
-      } else {
-        decoded[k] = (is_dicom[k] ? *dicom_ : *images_).decode(*elements[k], k);
-      }
-    }
-  });
 
   const c10::InferenceMode inference;
   for (const bool kind : {false, true}) {
@@ -203,7 +222,7 @@ std::vector<InferOutcome> ClassificationModel::run_batch(std::vector<Work>& batc
   std::size_t at = 0;
   const auto& names = task_->classes();
   for (const Work& w : batch) {
-    const std::size_t count = w.encoded.size();
+    const std::size_t count = w.is_dicom.size();
     const auto rows = static_cast<std::int64_t>(count);
     std::vector<std::string> labels(count), reasons(count);
     std::vector<std::string> top;

@@ -35,7 +35,7 @@ inline HttpResponse refusal_response(Refusal refusal) {
 }
 
 // The answer standing in for a model's when `error` is what it gave, and how it counts:
-// ProtocolError 400, RequestTimedOut 504, anything else 500 ("<what> failed: ...").
+// ProtocolError 400, RequestTimedOut 504, RequestRefused 503, anything else 500 ("<what> failed: ...").
 inline std::pair<HttpResponse, RequestOutcome> error_answer(std::exception_ptr error, const std::string& what) {
   try {
     std::rethrow_exception(std::move(error));
@@ -43,6 +43,8 @@ inline std::pair<HttpResponse, RequestOutcome> error_answer(std::exception_ptr e
     return {error_response(400, e.what()), RequestOutcome::client_error};
   } catch (const RequestTimedOut& e) {
     return {error_response(504, e.what()), RequestOutcome::timed_out};
+  } catch (const RequestRefused& e) {
+    return {unavailable(e.what()), RequestOutcome::refused};
   } catch (const std::exception& e) {
     return {error_response(500, what + " failed: " + e.what()), RequestOutcome::failed};
   } catch (...) {

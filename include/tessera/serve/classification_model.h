@@ -10,11 +10,13 @@
 // With Triton's classification extension (outputs: [{"name": "probabilities", "parameters":
 // {"classification": k}}]) probabilities becomes BYTES [n, k] of "score:index:label".
 //
-// Requests are batched by serve::DynamicBatcher (serve.max_batch requests per forward pass);
-// an executor decodes its batch's images in parallel, preprocesses them (the fused kernel on a
-// GPU), runs the network once and answers each request. Each readable element also feeds the
+// Each request is decoded on a pool of decode threads (serve.threads) as it arrives, then batched
+// by serve::DynamicBatcher (serve.max_batch requests per forward pass): the executor preprocesses
+// a batch (the fused kernel on a GPU), runs the network once and answers each request, while the
+// decoders already work on the next requests. Each readable element also feeds the
 // live drift monitor (live_drift.h) and the prediction counts of /metrics. No patient data is
 // logged: failures name elements by position.
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -22,6 +24,7 @@
 #include "tessera/serve/dynamic_batcher.h"
 #include "tessera/serve/live_drift.h"
 #include "tessera/serve/served_model.h"
+#include "tessera/serve/worker_pool.h"
 #include "tessera/tasks/classification.h"
 
 namespace tessera::data {
@@ -45,17 +48,22 @@ class ClassificationModel final : public ServedModel {
   // Stops taking requests; the destructor answers the queued ones.
   void shutdown() override;
 
-  // One batch: the requests' encoded elements -> their outputs (the executor's work; public for tests).
+  // One request as the executor takes it: its elements decoded (in order), and what it asked.
   struct Work {
-    std::vector<std::string> encoded;
+    std::vector<data::DecodedSample> decoded;
+    std::vector<char> is_dicom;
     RequestedOutput classification;  // name empty unless the classification extension was asked
   };
+  // One batch -> each request's outputs (the executor's work).
   std::vector<InferOutcome> run_batch(std::vector<Work>& batch);
 
  private:
   // Feeds the batch's elements to the prediction counts and the live drift monitor.
   void report(const std::vector<data::DecodedSample>& decoded, const std::vector<char>& is_dicom,
               const std::vector<float>& probabilities);
+  // A request's encoded elements, decoded with the loader's sources (a decoder thread's work);
+  // failures name the element by its position in the request.
+  void decode(const std::vector<std::string>& encoded, Work& work) const;
 
   std::string name_;
   std::unique_ptr<tasks::ClassificationTask> task_;
@@ -66,6 +74,12 @@ class ClassificationModel final : public ServedModel {
   std::string no_dicom_;
   std::unique_ptr<LiveDrift> drift_;
   ModelObservers observers_;  // set before the first request, read by the executors
+  // Decode threads (serve.threads) ahead of the batcher; their backlog and the queue together are
+  // held to serve.queue_capacity.
+  std::unique_ptr<WorkerPool> decoders_;
+  std::atomic<std::size_t> decoding_{0};
+  std::size_t capacity_ = 0;
+  std::atomic<bool> stopping_{false};
   std::unique_ptr<DynamicBatcher<Work, InferOutcome>> batcher_;
 };
 

@@ -56,6 +56,15 @@ class RequestTimedOut : public std::runtime_error {
   RequestTimedOut() : std::runtime_error("the request waited in the queue past its deadline") {}
 };
 
+// The answer to a request refused after it was accepted upstream (a served classifier decodes
+// before it queues): 503 like a refusal at the door.
+class RequestRefused : public std::runtime_error {
+ public:
+  explicit RequestRefused(Admission why)
+      : std::runtime_error(why == Admission::queue_full ? "the queue is full; retry shortly (serve.queue_capacity)"
+                                                        : "the server is shutting down") {}
+};
+
 template <class Request, class Response>
 class DynamicBatcher {
  public:
