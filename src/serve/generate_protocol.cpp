@@ -41,6 +41,13 @@ std::string text(const nlohmann::json& value, const char* key) {
   return value.get<std::string>();
 }
 
+// `key` of `object`, a string that must be there (`what` says what it is in the error).
+std::string required_text(const nlohmann::json& object, const char* key, const std::string& what) {
+  const auto* value = field(object, key);
+  if (!value) throw ProtocolError(std::string(key) + what + " is required");
+  return text(*value, key);
+}
+
 // "stop": a string or a list of strings.
 std::vector<std::string> stops(const nlohmann::json& value) {
   if (value.is_string()) return {value.get<std::string>()};
@@ -75,9 +82,7 @@ nlohmann::json next_tokens_json(const GenerationOutcome& outcome) {
 GenerationCall parse_generate_request(std::string_view body) {
   const nlohmann::json json = parse_object(body);
   GenerationCall call;
-  const auto* input = field(json, "text_input");
-  if (!input) throw ProtocolError("text_input (the prompt) is required");
-  call.prompt = text(*input, "text_input");
+  call.prompt = required_text(json, "text_input", " (the prompt)");
   read_settings(json, call);
   if (const auto* p = field(json, "parameters")) {
     if (!p->is_object()) throw ProtocolError("parameters must be an object");
@@ -106,9 +111,7 @@ nlohmann::json generate_stream_piece(const std::string& model, std::string_view 
 CompletionRequest parse_completion_request(std::string_view body) {
   const nlohmann::json json = parse_object(body);
   CompletionRequest request;
-  const auto* model = field(json, "model");
-  if (!model) throw ProtocolError("model is required");
-  request.model = text(*model, "model");
+  request.model = required_text(json, "model", "");
   const auto* prompt = field(json, "prompt");
   if (!prompt) throw ProtocolError("prompt is required");
   if (prompt->is_array()) {

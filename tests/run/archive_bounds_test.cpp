@@ -17,6 +17,7 @@
 #include "tessera/core/atomic_file.h"
 #include "tessera/models/registry.h"
 #include "tessera/run/checkpoint.h"
+#include "tiny_cnn.h"
 
 namespace tessera::run {
 namespace {
@@ -112,18 +113,8 @@ std::string archive_with_pickle(const std::string& pickle) {
   return archive;
 }
 
-std::shared_ptr<models::Network> small_model() {
-  models::ModelSpec spec;
-  spec.name = "simple_cnn";
-  spec.num_classes = 3;
-  spec.in_channels = 1;
-  spec.width = 4;
-  return models::create_model(spec);
-}
-
 TEST(ArchiveBounds, CheckpointsTesseraWritesPass) {
-  torch::manual_seed(0);
-  auto model = small_model();
+  auto model = run::testing::tiny_cnn(0);
   torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-2));
   TempDir dir("archive-bounds");
   save_checkpoint(dir / "checkpoint.pt", *model, optimizer, TrainProgress{});
@@ -137,7 +128,7 @@ TEST(ArchiveBounds, ABadPickleRecordIsNamedAndLoadingReportsItAsDamage) {
   EXPECT_EQ(archive_bounds_problem(archive).value_or(""),
             "record data.pkl: memo index 4294902018 at byte 3 where 0 memo entries exist");
 
-  auto model = small_model();
+  auto model = run::testing::tiny_cnn(0);
   torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-2));
   TempDir dir("archive-bounds");
   write_text(dir / "checkpoint.pt", with_checksum_trailer(archive));

@@ -11,6 +11,7 @@
 #include "tessera/core/atomic_file.h"
 #include "tessera/models/registry.h"
 #include "tessera/run/checkpoint.h"
+#include "tiny_cnn.h"
 
 namespace tessera::run {
 namespace {
@@ -23,13 +24,7 @@ const fs::path kFixtures = fs::path(TESSERA_TEST_FIXTURES_DIR) / "fuzz" / "check
 // What load_checkpoint's CorruptCheckpoint says of `file`, loaded into a small model and its
 // optimizer; "" when it loads (any other exception fails the test).
 std::string corrupt_checkpoint_message(const fs::path& file) {
-  torch::manual_seed(0);
-  models::ModelSpec spec;
-  spec.name = "simple_cnn";
-  spec.num_classes = 3;
-  spec.in_channels = 1;
-  spec.width = 4;
-  auto model = models::create_model(spec);
+  auto model = testing::tiny_cnn(0);
   torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-2));
   try {
     load_checkpoint(file, *model, optimizer);

@@ -20,6 +20,7 @@
 #include "tessera/core/error.h"
 #include "tessera/models/registry.h"
 #include "tessera/models/safetensors.h"
+#include "tiny_cnn.h"
 
 namespace tessera::run {
 namespace {
@@ -27,15 +28,7 @@ namespace fs = std::filesystem;
 using tessera::testing::TempDir;
 using tessera::testing::write_text;
 
-std::shared_ptr<models::Network> make_model(std::uint64_t seed) {
-  torch::manual_seed(seed);
-  models::ModelSpec spec;
-  spec.name = "simple_cnn";
-  spec.num_classes = 3;
-  spec.in_channels = 1;
-  spec.width = 4;
-  return models::create_model(spec);
-}
+std::shared_ptr<models::Network> make_model(std::uint64_t seed) { return testing::tiny_cnn(seed); }
 
 std::unique_ptr<torch::optim::AdamW> make_adamw(torch::nn::Module& model) {
   // Two groups, like train::make_optimizer: decay on >= 2-D parameters only.
