@@ -8,20 +8,14 @@
 #include <memory>
 #include <vector>
 
+#include "../tests/run/tiny_cnn.h"
 #include "tessera/models/network.h"
 #include "tessera/models/registry.h"
 
 namespace tessera::fuzz {
 
-inline std::shared_ptr<models::Network> make_model() {
-  torch::manual_seed(1);
-  models::ModelSpec spec;
-  spec.name = "simple_cnn";
-  spec.num_classes = 3;
-  spec.in_channels = 1;
-  spec.width = 4;
-  return models::create_model(spec);
-}
+// The checkpoint tests' model (tests/run/tiny_cnn.h), so their fixtures and these seeds match.
+inline std::shared_ptr<models::Network> make_model() { return run::testing::tiny_cnn(1); }
 
 inline std::unique_ptr<torch::optim::AdamW> make_optimizer(torch::nn::Module& model) {
   std::vector<torch::Tensor> decayed, not_decayed;
