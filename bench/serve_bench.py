@@ -86,8 +86,17 @@ def hey(cores, url, body_file, seconds, concurrency, headers, rate=None):
     return rps, p50, p99, total - ok
 
 
-def in_process_ms(run, image, threads):
-    """Median time of the peer's own work on one image, in this process (no HTTP)."""
+def in_process_ms(run, image, threads, cores):
+    """Median time of the peer's own work on one image, in this process (no HTTP), on `cores`."""
+    previous = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cores)
+    try:
+        return in_process_median(run, image, threads)
+    finally:
+        os.sched_setaffinity(0, previous)
+
+
+def in_process_median(run, image, threads):
     sys.path.insert(0, os.path.join(ROOT, "bench"))
     import numpy as np
     import torch
@@ -152,6 +161,9 @@ def main():
                        "--set", f"serve.max_queue_delay_ms={delay_ms}"],
                       f"http://127.0.0.1:18411/v2/models/{model}/ready")
 
+    # The in-process time before the servers start and after they stop; the lower one counts (the
+    # host's noise moved it by up to 40% between runs, and a high one would flatter the overhead).
+    forward_before = in_process_ms(args.run, image, threads, cpu_list(args.server_cores))
     peer = Server(["taskset", "-c", args.server_cores, PY, os.path.join(ROOT, "bench", "serve_fastapi.py"), args.run,
                    "18412", "--threads", str(threads)], "http://127.0.0.1:18412/ready")
     ours = tessera(0)
@@ -180,7 +192,7 @@ def main():
         rows["70"][n] = measure(n, concurrency=8, rate=rate)
     ours.stop()
     peer.stop()
-    forward = in_process_ms(args.run, image, threads)
+    forward = min(forward_before, in_process_ms(args.run, image, threads, cpu_list(args.server_cores)))
 
     failures = sum(r[3] for scenario in rows.values() for r in scenario.values())
     ratio = rows["c8"]["tessera"][0] / rows["c8"]["fastapi"][0]

@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "tensor_pool.h"
+#include "tessera/core/cores.h"
 #include "tessera/core/error.h"
 #include "tessera/core/logging.h"
 #include "tessera/ops/preprocess_images.h"
@@ -84,12 +85,9 @@ struct BatchLoader::Claim {
   std::size_t first = 0, count = 0;   // positions [first, first + count) of the plan's order
 };
 
+// One core is left to the training thread; the count follows the process's affinity (usable_cores).
 int auto_workers() {
-  // The cores this process may run on (taskset, Slurm and container cpusets narrow it), not the
-  // machine's: 127 workers in a job given 8 cores of a 128-core host would only thrash.
-  int cores = static_cast<int>(std::thread::hardware_concurrency());
-  cpu_set_t allowed;
-  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) cores = CPU_COUNT(&allowed);
+  const int cores = usable_cores();
   return cores > 1 ? cores - 1 : 1;
 }
 

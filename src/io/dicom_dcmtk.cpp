@@ -48,6 +48,7 @@
 #include "dicom_rle.h"
 #include "dicom_values.h"
 #include "jpeg_markers.h"
+#include "tessera/core/cores.h"
 #include "tessera/core/error.h"
 #include "tessera/io/dicom.h"
 #include "tessera/io/file_kind.h"
@@ -687,9 +688,7 @@ void set_jpeg2000_threads(int threads) { jpeg2000_thread_setting = std::max(thre
 int jpeg2000_threads() {
   const int setting = jpeg2000_thread_setting.load();
   if (setting > 0) return setting;
-  cpu_set_t cpus;  // the cores this process may use (taskset, cpusets), as data::auto_workers counts
-  if (sched_getaffinity(0, sizeof cpus, &cpus) == 0) return std::max(CPU_COUNT(&cpus), 1);
-  return static_cast<int>(std::max(std::thread::hardware_concurrency(), 1u));
+  return usable_cores();
 }
 
 bool dicom_available() { return true; }

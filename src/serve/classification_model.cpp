@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "tessera/core/compute.h"
+#include "tessera/core/cores.h"
 #include "tessera/core/error.h"
 #include "tessera/core/logging.h"
 #include "tessera/data/encoded_samples.h"
@@ -66,9 +67,8 @@ ClassificationModel::ClassificationModel(std::string name, std::unique_ptr<tasks
     no_dicom_ = std::string("this run cannot take DICOM input: ") + e.what();
   }
   capacity_ = static_cast<std::size_t>(settings.queue_capacity);
-  decoders_ =
-      std::make_unique<WorkerPool>(settings.threads.automatic ? std::max(1u, std::thread::hardware_concurrency())
-                                                              : static_cast<unsigned>(settings.threads.count));
+  decoders_ = std::make_unique<WorkerPool>(
+      static_cast<std::size_t>(settings.threads.automatic ? usable_cores() : settings.threads.count));
   batcher_ = std::make_unique<DynamicBatcher<Work, InferOutcome>>(
       batcher_options(settings), [this](std::vector<Work>& batch) { return run_batch(batch); },
       [this](const BatchRecord& record) {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tessera/core/config/experiment.h"
+#include "tessera/core/cores.h"
 #include "tessera/core/device.h"
 #include "tessera/core/error.h"
 #include "tessera/core/logging.h"
@@ -96,9 +97,7 @@ void run_service(const ServiceOptions& options) {
   HttpLimits limits;
   limits.max_body_bytes = static_cast<std::size_t>(server_settings.max_request_mb * 1024 * 1024);
   limits.header_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(server_settings.header_timeout_s * 1000));
-  const int threads = server_settings.threads.automatic
-                          ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
-                          : server_settings.threads.count;
+  const int threads = server_settings.threads.automatic ? usable_cores() : server_settings.threads.count;
   const StopSignals signals;
   HttpServer server(options.host, static_cast<std::uint16_t>(options.port), threads, limits,
                     with_request_log(routes.handler()));
