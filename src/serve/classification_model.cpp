@@ -67,6 +67,7 @@ ClassificationModel::ClassificationModel(std::string name, std::unique_ptr<tasks
     no_dicom_ = std::string("this run cannot take DICOM input: ") + e.what();
   }
   capacity_ = static_cast<std::size_t>(settings.queue_capacity);
+  reporters_ = std::make_unique<WorkerPool>(drift_ ? static_cast<std::size_t>(usable_cores()) : 1);
   decoders_ = std::make_unique<WorkerPool>(
       static_cast<std::size_t>(settings.threads.automatic ? usable_cores() : settings.threads.count));
   batcher_ = std::make_unique<DynamicBatcher<Work, InferOutcome>>(
@@ -81,6 +82,7 @@ ClassificationModel::ClassificationModel(std::string name, std::unique_ptr<tasks
 ClassificationModel::~ClassificationModel() {
   decoders_.reset();
   batcher_.reset();
+  reporters_.reset();
 }
 
 // New requests are refused; those already accepted (decoding or queued) are still answered.
@@ -136,7 +138,12 @@ Refusal ClassificationModel::infer(InferRequest request, std::function<void(Infe
   decoders_->post([this, encoded, classification, deadline, done = std::move(done)] {
     Work work;
     work.classification = classification;
-    decode(*encoded, work);
+    try {
+      decode(*encoded, work);
+    } catch (...) {  // not a bad image (those are per-element failures): the request fails, 500
+      --decoding_;
+      return done({{}, std::current_exception()});
+    }
     const Admission admission = batcher_->submit(
         std::move(work),
         [done](DynamicBatcher<Work, InferOutcome>::Outcome o) {
@@ -216,7 +223,10 @@ std::vector<InferOutcome> ClassificationModel::run_batch(std::vector<Work>& batc
     }
   }
 
-  report(decoded, is_dicom, probabilities);
+  // Off the executor: drift measures every pixel of every image, which would hold up the next
+  // batch's forward pass (on a GPU, tens of ms for a batch of large images).
+  auto reported = std::make_shared<Reported>(Reported{std::move(decoded), std::move(is_dicom), probabilities});
+  reporters_->post([this, reported] { report(reported->decoded, reported->is_dicom, reported->probabilities); });
 
   std::vector<InferOutcome> outcomes;
   std::size_t at = 0;

@@ -57,8 +57,15 @@ std::vector<std::string> stops(const nlohmann::json& value) {
   return out;
 }
 
-// The settings both protocols share, read from `object` where present.
-void read_settings(const nlohmann::json& object, GenerationCall& call) {
+nlohmann::json next_tokens_json(const GenerationOutcome& outcome) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& t : outcome.next_tokens) list.push_back({{"token", t.text}, {"probability", t.probability}});
+  return list;
+}
+
+}  // namespace
+
+void read_generation_settings(const nlohmann::json& object, GenerationCall& call) {
   if (const auto* v = field(object, "max_tokens")) call.max_tokens = integer(*v, "max_tokens");
   if (const auto* v = field(object, "temperature")) call.temperature = number(*v, "temperature");
   if (const auto* v = field(object, "top_k")) call.top_k = integer(*v, "top_k");
@@ -71,22 +78,14 @@ void read_settings(const nlohmann::json& object, GenerationCall& call) {
   if (const auto* v = field(object, "stop")) call.stop = stops(*v);
 }
 
-nlohmann::json next_tokens_json(const GenerationOutcome& outcome) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& t : outcome.next_tokens) list.push_back({{"token", t.text}, {"probability", t.probability}});
-  return list;
-}
-
-}  // namespace
-
 GenerationCall parse_generate_request(std::string_view body) {
   const nlohmann::json json = parse_object(body);
   GenerationCall call;
   call.prompt = required_text(json, "text_input", " (the prompt)");
-  read_settings(json, call);
+  read_generation_settings(json, call);
   if (const auto* p = field(json, "parameters")) {
     if (!p->is_object()) throw ProtocolError("parameters must be an object");
-    read_settings(*p, call);
+    read_generation_settings(*p, call);
     if (const auto* k = field(*p, "next_tokens")) call.next_tokens = integer(*k, "next_tokens");
   }
   if (const auto* k = field(json, "next_tokens")) call.next_tokens = integer(*k, "next_tokens");
@@ -126,7 +125,7 @@ CompletionRequest parse_completion_request(std::string_view body) {
   request.call.temperature = 1.0;
   request.call.top_p = 1.0;
   request.call.top_k = 0;
-  read_settings(json, request.call);
+  read_generation_settings(json, request.call);
   if (field(json, "top_k")) throw ProtocolError("top_k is not an OpenAI completions field (use top_p)");
   if (const auto* v = field(json, "n"); v && integer(*v, "n") != 1)
     throw ProtocolError("n: one completion per request");

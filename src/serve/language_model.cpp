@@ -7,6 +7,7 @@
 #include "tessera/infer/generator.h"
 #include "tessera/infer/next_tokens.h"
 #include "tessera/serve/classification_model.h"
+#include "tessera/serve/generate_protocol.h"
 #include "tessera/tasks/language_model.h"
 
 namespace tessera::serve {
@@ -113,16 +114,7 @@ Refusal LanguageModel::infer(InferRequest request, std::function<void(InferOutco
   }
   GenerationCall call;
   call.prompt = std::move(request.inputs[0].elements[0]);
-  const nlohmann::json& p = request.parameters;
-  try {
-    call.max_tokens = p.value("max_tokens", call.max_tokens);
-    call.temperature = p.value("temperature", call.temperature);
-    call.top_k = p.value("top_k", call.top_k);
-    call.top_p = p.value("top_p", call.top_p);
-    call.seed = p.value("seed", call.seed);
-  } catch (const nlohmann::json::exception&) {
-    throw ProtocolError("parameters max_tokens, top_k, seed must be integers and temperature, top_p numbers");
-  }
+  read_generation_settings(request.parameters, call);  // as the generate extension reads them
   return generate(std::move(call), [done = std::move(done)](GenerationOutcome o) {
     if (o.error) return done({{}, o.error});
     done({{bytes_tensor("text_output", {1}, {std::move(o.text)})}, nullptr});

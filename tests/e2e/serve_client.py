@@ -11,7 +11,7 @@
                                                greedy completions of PROMPT: streamed by the openai
                                                client, and plain from the generate extension; prints
                                                JSON {"stream": text, "events": n, "finish_reason": r,
-                                               "generate": text}
+                                               "generate": text, "infer": text (the v2 infer route)}
   serve_client.py PORT MODEL metrics           GET /metrics, parsed by Prometheus' own parser
                                                (prometheus_client); prints JSON {sample: value} of
                                                MODEL's samples, a sample named name{label=value,...}
@@ -78,8 +78,16 @@ def main():
                                        headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(plain, timeout=60) as r:
             generated = json.loads(r.read())["text_output"]
+        # The Open Inference Protocol's infer: text_input BYTES [1], settings as parameters.
+        infer_body = json.dumps({"inputs": [{"name": "text_input", "shape": [1], "datatype": "BYTES",
+                                             "data": [prompt]}],
+                                 "parameters": {"max_tokens": max_tokens, "temperature": 0}}).encode()
+        infer = urllib.request.Request(f"http://127.0.0.1:{port}/v2/models/{model}/infer", data=infer_body,
+                                       headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(infer, timeout=60) as r:
+            inferred = next(o for o in json.loads(r.read())["outputs"] if o["name"] == "text_output")["data"][0]
         print(json.dumps({"stream": "".join(pieces), "events": len(pieces), "finish_reason": finish,
-                          "generate": generated}))
+                          "generate": generated, "infer": inferred}))
         return
     if mode == "metrics":
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as r:

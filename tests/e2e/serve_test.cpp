@@ -112,6 +112,7 @@ TEST(Serve, ALanguageModelStreamsToTheOpenAiClientWhatGenerateWrites) {
   const auto answer = nlohmann::json::parse(out.substr(out.find('{')));
   EXPECT_EQ(answer["stream"], expected) << out;
   EXPECT_EQ(answer["generate"], expected) << out;
+  EXPECT_EQ(answer["infer"], expected) << out;
   EXPECT_GT(answer["events"].get<int>(), 5) << "streamed in pieces: " << out;
   EXPECT_EQ(answer["finish_reason"], "length") << out;
 }

@@ -58,7 +58,13 @@ class ClassificationModel final : public ServedModel {
   std::vector<InferOutcome> run_batch(std::vector<Work>& batch);
 
  private:
-  // Feeds the batch's elements to the prediction counts and the live drift monitor.
+  // A finished batch's elements and their probabilities, for report().
+  struct Reported {
+    std::vector<data::DecodedSample> decoded;
+    std::vector<char> is_dicom;
+    std::vector<float> probabilities;
+  };
+  // Feeds the batch's elements to the prediction counts and the live drift monitor (on reporters_).
   void report(const std::vector<data::DecodedSample>& decoded, const std::vector<char>& is_dicom,
               const std::vector<float>& probabilities);
   // A request's encoded elements, decoded with the loader's sources (a decoder thread's work);
@@ -77,6 +83,9 @@ class ClassificationModel final : public ServedModel {
   // Decode threads (serve.threads) ahead of the batcher; their backlog and the queue together are
   // held to serve.queue_capacity.
   std::unique_ptr<WorkerPool> decoders_;
+  // Prediction counts and drift measurement, after each batch and off the executor; destroyed
+  // last, as the executor posts to it while it drains.
+  std::unique_ptr<WorkerPool> reporters_;
   std::atomic<std::size_t> decoding_{0};
   std::size_t capacity_ = 0;
   std::atomic<bool> stopping_{false};

@@ -30,6 +30,10 @@
 
 namespace tessera::serve {
 
+// The settings every way of asking for text shares, read from `object` where present:
+// max_tokens, temperature, top_k, top_p, seed, stop (ProtocolError naming a wrong one).
+void read_generation_settings(const nlohmann::json& object, GenerationCall& call);
+
 GenerationCall parse_generate_request(std::string_view body);
 nlohmann::json generate_response(const std::string& model, const GenerationOutcome& outcome);
 // One server-sent event's data for generate_stream: {"model_name", "model_version", "text_output": piece}.

@@ -17,6 +17,8 @@
 //   tessera_drift_detected                     gauge: 1 when that window drifted (any feature
 //                                              past its PSI or KS threshold), else 0
 //   tessera_drift_windows_total                live drift comparisons made
+// Predictions and drift are recorded just after a batch's answers, off its executor: a scrape
+// right after an answer may not count that answer's predictions yet.
 // Recording is thread-safe and lock-free per event (prometheus-cpp's atomics); the models are
 // fixed at construction. A build without prometheus-cpp (TESSERA_WITH_PROMETHEUS off, the GPU
 // machine's bare build) records nothing and says so at /metrics.
